@@ -1,0 +1,198 @@
+"""Writing and verifying the audit chain.
+
+Services call :func:`record` inside their own transaction, so an audit row exists exactly when the
+change it describes was committed. Work done outside a request (commands, devices, schedulers)
+passes an ``actor_label`` such as ``system:demo`` or ``device:cam-hn-01``; nothing depends on a
+request being present.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from cuakhau.bulk import fast_insert
+from cuakhau.middleware import current_request_id
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit event to append, before it is numbered and hashed."""
+
+    action: str
+    object_type: str
+    object_id: str
+    before: Any = None
+    after: Any = None
+    actor: User | None = None
+    actor_label: str = ""
+    at: datetime | None = None
+    request_id: str = ""
+
+
+def object_ref(obj: models.Model) -> tuple[str, str]:
+    return obj._meta.label_lower, str(obj.pk)
+
+
+def actor_label_for(actor: User | None, fallback: str) -> str:
+    if actor is not None:
+        return f"user:{actor.get_username()}"
+    if not fallback or ":" not in fallback:
+        raise ValueError("Work without a user must name its actor as 'system:…' or 'device:…'")
+    return fallback
+
+
+def _jsonable(value: Any) -> Any:
+    """Normalise to what the JSON column returns, so the hash is the same after a round trip.
+
+    Floats become strings: PostgreSQL's jsonb may print a float differently from Python.
+    """
+    if value is None:
+        return None
+    if _is_plain(value):
+        return value
+    loaded = json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return _floats_to_str(loaded)
+
+
+def _is_plain(value: Any) -> bool:
+    """True when the value is already what the JSON column gives back (no float, Decimal…)."""
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    return False
+
+
+def _floats_to_str(value: Any) -> Any:
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): _floats_to_str(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats_to_str(v) for v in value]
+    return value
+
+
+def record(
+    *,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    before: Any = None,
+    after: Any = None,
+    actor: User | None = None,
+    actor_label: str = "",
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the chain (inside the caller's transaction, or its own)."""
+    if obj is not None:
+        object_type, object_id = object_ref(obj)
+    entry = Entry(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+        actor=actor,
+        actor_label=actor_label,
+        at=at,
+    )
+    return record_many([entry])[0]
+
+
+def record_many(entries: Iterable[Entry]) -> list[AuditEvent]:
+    """Append events in order, in one locked step. Used by bulk imports and the demo."""
+    with transaction.atomic():
+        # The head row is the chain's lock: concurrent writers queue here, so no two events can
+        # claim the same predecessor and fork the chain.
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            # First event ever (or after a test flush): create the head without racing.
+            AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        prev_hash, seq = head.last_hash, head.last_seq
+        request_id = current_request_id()
+        events: list[AuditEvent] = []
+        now = timezone.now()
+        for entry in entries:
+            seq += 1
+            event = AuditEvent(
+                seq=seq,
+                at=(entry.at or now).astimezone(UTC),
+                actor_id=entry.actor.pk if entry.actor is not None else None,
+                actor_label=actor_label_for(entry.actor, entry.actor_label),
+                action=entry.action,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                before=_jsonable(entry.before),
+                after=_jsonable(entry.after),
+                request_id=entry.request_id or request_id,
+                prev_hash=prev_hash,
+            )
+            event.hash = event.compute_hash()
+            prev_hash = event.hash
+            events.append(event)
+        if not events:
+            return []
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            fast_insert(AuditEvent, events)
+        AuditHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev_hash)
+        return events
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def iter_breaks(batch_size: int = 5000) -> Iterator[ChainBreak]:
+    """Walk the chain from the first event and yield where it is broken."""
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    queryset = AuditEvent.objects.order_by("seq")
+    last_pk_seq = 0
+    while True:
+        batch = list(queryset.filter(seq__gt=last_pk_seq)[:batch_size])
+        if not batch:
+            break
+        for event in batch:
+            if event.seq != expected_seq:
+                yield ChainBreak(expected_seq, f"row #{expected_seq} is missing")
+                return
+            if event.prev_hash != expected_prev:
+                yield ChainBreak(event.seq, "its link to the previous row does not match")
+                return
+            if event.compute_hash() != event.hash:
+                yield ChainBreak(event.seq, "its content does not match its hash")
+                return
+            expected_prev, expected_seq = event.hash, event.seq + 1
+        last_pk_seq = batch[-1].seq
+    head = AuditHead.objects.filter(pk=1).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
+        yield ChainBreak(
+            last_seq + 1, f"the chain ends at #{last_seq} but its head says #{head.last_seq}"
+        )
+
+
+def verify_chain() -> tuple[int, ChainBreak | None]:
+    """Return the number of events checked and the first break, if any."""
+    first = next(iter_breaks(), None)
+    return AuditEvent.objects.count(), first

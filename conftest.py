@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from cuakhau.testing import World, build_world
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests serve static files from the finders; the manifest exists only after collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="cuakhau-static-")
+    # PBKDF2 with its full work factor would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client

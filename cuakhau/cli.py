@@ -1,0 +1,32 @@
+"""The ``cuakhau`` console command: the single way in.
+
+cuakhau serve [--demo] [--host H] [--port P] [--workers N]
+cuakhau demo [--days 30] [--seed 1]
+cuakhau load-reference
+cuakhau verify-audit
+cuakhau <any Django management command>
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {
+    "load-reference": "load_reference",
+    "verify-audit": "verify_audit",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cuakhau.settings")
+    args = list(sys.argv if argv is None else argv)
+    if len(args) > 1:
+        args[1] = ALIASES.get(args[1], args[1])
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["cuakhau", *args[1:]])
+
+
+if __name__ == "__main__":
+    main()

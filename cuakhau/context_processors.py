@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import GATE_ROLES, Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu for the user's role: nobody is shown a link that would be refused."""
+    user = getattr(request, "user", None)
+    items: list[tuple[str, Any]] = [(reverse("home"), _("Gates today"))]
+    if user is not None and user.is_authenticated:
+        role = user.role
+        if role == Role.DECLARANT:
+            items.append((reverse("shipments:declaration-new"), _("New declaration")))
+        if role in {Role.DECLARANT, Role.DRIVER, Role.BOARD, Role.ADMIN} | GATE_ROLES:
+            items.append((reverse("shipments:declaration-list"), _("Declarations")))
+        if user.is_staff:
+            items.append((reverse("admin:index"), _("Administration")))
+    items.append((reverse("swagger-ui"), _("API")))
+    return {"nav_items": items}

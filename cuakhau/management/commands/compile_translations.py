@@ -1,0 +1,19 @@
+from pathlib import Path
+from typing import Any
+
+import polib
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Compile the .po catalogues to .mo with polib (no GNU gettext needed at run time)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for root in settings.LOCALE_PATHS:
+            for po_path in sorted(Path(root).glob("*/LC_MESSAGES/*.po")):
+                mo_path = po_path.with_suffix(".mo")
+                if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+                    continue
+                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                self.stdout.write(f"compiled {mo_path}")

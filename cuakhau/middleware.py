@@ -1,0 +1,42 @@
+"""Request correlation: every request gets an id that logs and audit rows carry."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.http import HttpRequest, HttpResponse
+
+request_id_var: ContextVar[str] = ContextVar("cuakhau_request_id", default="")
+
+# Accept a caller's id only when it looks like one, so logs cannot be injected into.
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+
+def current_request_id() -> str:
+    return request_id_var.get()
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get() or "-"
+        return True

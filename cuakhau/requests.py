@@ -1,0 +1,23 @@
+"""Typed access to who is asking, for views and API viewsets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+from accounts.models import User
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def actor(request: Any) -> User:
+    """The signed-in user making ``request``; refuses anonymous callers (views and DRF alike)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user

@@ -1,0 +1,207 @@
+"""Personas and builders shared by every app's tests (cf. healthchecks ``hc/test.py``).
+
+Two declarants (owner and outsider, of different enterprises), a yard operator and a customs
+officer at Hữu Nghị, a customs officer at Chi Ma, a border guard at Hữu Nghị, the board, a driver
+and anonymous visitors. Real Lạng Sơn reference data is loaded for every test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import User
+from gates.models import Gate
+from gates.reference import load_gates
+from shipments import services
+from shipments.choices import Direction, IdDocumentType, Language, VehicleKind
+from shipments.models import Declaration, Driver, Enterprise, Vehicle
+from shipments.reference import load_commodities
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class World:
+    gates: dict[str, Gate]
+    owner_enterprise: Enterprise
+    outsider_enterprise: Enterprise
+    owner: User
+    outsider: User
+    yard_hn: User
+    customs_hn: User
+    quarantine_hn: User
+    guard_hn: User
+    customs_cm: User
+    board: User
+    admin: User
+    driver_user: User
+    owner_driver: Driver
+    outsider_driver: Driver
+    owner_vehicle: Vehicle
+    outsider_vehicle: Vehicle
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def personas(self) -> dict[str, User | None]:
+        return {
+            "owner": self.owner,
+            "outsider": self.outsider,
+            "yard_hn": self.yard_hn,
+            "customs_hn": self.customs_hn,
+            "quarantine_hn": self.quarantine_hn,
+            "guard_hn": self.guard_hn,
+            "customs_cm": self.customs_cm,
+            "board": self.board,
+            "driver": self.driver_user,
+            "anonymous": None,
+        }
+
+
+def _user(
+    username: str,
+    role: str,
+    *,
+    enterprise: Enterprise | None = None,
+    gates: list[Gate] | None = None,
+    superuser: bool = False,
+) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        role=role,
+        enterprise=enterprise,
+        is_staff=superuser,
+        is_superuser=superuser,
+    )
+    if gates:
+        user.gates.set(gates)
+    return user
+
+
+def build_world() -> World:
+    load_gates()
+    load_commodities()
+    gates = {g.code: g for g in Gate.objects.all()}
+    hn, cm = gates["huu-nghi"], gates["chi-ma"]
+    owner_ent = Enterprise.objects.create(
+        name="Công ty TNHH Nông sản Xanh", country="VN", tax_code="0100107518"
+    )
+    outsider_ent = Enterprise.objects.create(
+        name="Công ty CP Thương mại Khác", country="VN", tax_code="0302712571"
+    )
+    owner_driver = Driver.objects.create(
+        full_name="Nguyễn Văn An",
+        id_document_type=IdDocumentType.VN_CITIZEN_ID,
+        id_document_number="001090000001",
+        phone="+84912345678",
+        preferred_language=Language.VIETNAMESE,
+        enterprise=owner_ent,
+    )
+    outsider_driver = Driver.objects.create(
+        full_name="王伟",
+        id_document_type=IdDocumentType.CN_RESIDENT_ID,
+        id_document_number="451400199001011234",
+        phone="+8613912345678",
+        preferred_language=Language.CHINESE,
+        enterprise=outsider_ent,
+    )
+    driver_user = _user("driver", Role.DRIVER)
+    owner_driver.user = driver_user
+    owner_driver.save()
+    return World(
+        gates=gates,
+        owner_enterprise=owner_ent,
+        outsider_enterprise=outsider_ent,
+        owner=_user("owner", Role.DECLARANT, enterprise=owner_ent),
+        outsider=_user("outsider", Role.DECLARANT, enterprise=outsider_ent),
+        yard_hn=_user("yard_hn", Role.YARD_OPERATOR, gates=[hn]),
+        customs_hn=_user("customs_hn", Role.CUSTOMS, gates=[hn]),
+        quarantine_hn=_user("quarantine_hn", Role.QUARANTINE, gates=[hn]),
+        guard_hn=_user("guard_hn", Role.BORDER_GUARD, gates=[hn]),
+        customs_cm=_user("customs_cm", Role.CUSTOMS, gates=[cm]),
+        board=_user("board", Role.BOARD),
+        admin=_user("admin", Role.ADMIN, superuser=True),
+        driver_user=driver_user,
+        owner_driver=owner_driver,
+        outsider_driver=outsider_driver,
+        owner_vehicle=Vehicle.objects.create(
+            plate="29C-123.45", country="VN", kind=VehicleKind.REEFER, enterprise=owner_ent
+        ),
+        outsider_vehicle=Vehicle.objects.create(
+            plate="12H-001.23", country="VN", kind=VehicleKind.TRUCK, enterprise=outsider_ent
+        ),
+    )
+
+
+def declaration_input(world: World, **overrides: Any) -> services.DeclarationInput:
+    """A valid export of dragon fruit through the Tân Thanh route, tomorrow morning."""
+    lines = overrides.pop("lines", None) or [
+        services.LineInput(
+            commodity="dragon-fruit", hs_heading="0810", weight_kg="18000", value_usd="16200.00"
+        )
+    ]
+    values: dict[str, Any] = {
+        "direction": Direction.EXPORT,
+        "gate": "huu-nghi",
+        "route": "tan-thanh",
+        "vehicle_plate": world.owner_vehicle.plate,
+        "driver": world.owner_driver.pk,
+        "origin_province": 86,
+        "planned_arrival": timezone.now() + timedelta(hours=20),
+        "lines": lines,
+    }
+    values.update(overrides)
+    return services.DeclarationInput(**values)
+
+
+def declare(world: World, actor: User | None = None, **overrides: Any) -> Declaration:
+    return services.do_create_declaration(
+        actor=actor or world.owner, data=declaration_input(world, **overrides)
+    )
+
+
+def declaration_payload(world: World, **overrides: Any) -> dict[str, Any]:
+    """The API body for the same declaration as :func:`declaration_input`."""
+    body: dict[str, Any] = {
+        "direction": "export",
+        "gate": "huu-nghi",
+        "route": "tan-thanh",
+        "vehicle_plate": world.owner_vehicle.plate,
+        "driver": world.owner_driver.pk,
+        "origin_province": 86,
+        "planned_arrival": (timezone.now() + timedelta(hours=20)).isoformat(),
+        "lines": [
+            {
+                "commodity": "dragon-fruit",
+                "hs_heading": "0810",
+                "weight_kg": "18000",
+                "value_usd": "16200.00",
+            }
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def walk_to(declaration: Declaration, world: World, state: str) -> Declaration:
+    """Move a declaration along the happy path until it reaches ``state``."""
+    path = [
+        ("admit", world.board),
+        ("arrive", world.yard_hn),
+        ("clear", world.customs_hn),
+        ("call", world.yard_hn),
+        ("cross", world.guard_hn),
+        ("return", world.guard_hn),
+    ]
+    for name, actor in path:
+        if declaration.state == state:
+            break
+        declaration = services.do_transition(
+            declaration_id=declaration.pk, transition=name, actor=actor
+        )
+    assert declaration.state == state
+    return declaration

@@ -1,0 +1,221 @@
+"""Every endpoint, every persona: who is let in and who is refused (deny by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from conftest import client_for
+from cuakhau.testing import World, declaration_payload, declare
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = {
+    "owner",
+    "outsider",
+    "yard_hn",
+    "customs_hn",
+    "quarantine_hn",
+    "guard_hn",
+    "customs_cm",
+    "board",
+    "driver",
+    "anonymous",
+}
+SIGNED_IN = EVERYONE - {"anonymous"}
+STAFF = {"yard_hn", "customs_hn", "quarantine_hn", "guard_hn", "customs_cm", "board"}
+HUU_NGHI_SIDE = {"owner", "yard_hn", "customs_hn", "quarantine_hn", "guard_hn", "board", "driver"}
+REFUSED = {401, 403, 404}
+
+
+@dataclass
+class Endpoint:
+    method: str
+    url: Callable[[World, Any], str]
+    allowed: set[str]
+    body: Callable[[World, str], dict[str, Any]] | None = None
+
+
+def _vehicle_body(world: World, persona: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "plate": f"29C-7{len(persona):02d}.{abs(hash(persona)) % 100:02d}",
+        "kind": "truck",
+    }
+    if persona == "board":
+        body["enterprise"] = world.owner_enterprise.pk
+    return body
+
+
+def _driver_body(world: World, persona: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "full_name": "Trần Văn Bình",
+        "id_document_type": "cccd",
+        "id_document_number": f"0010900{abs(hash(persona)) % 100000:05d}",
+        "phone": "0987 654 321",
+        "preferred_language": "vi",
+    }
+    if persona == "board":
+        body["enterprise"] = world.owner_enterprise.pk
+    return body
+
+
+def _declaration_body(world: World, persona: str) -> dict[str, Any]:
+    if persona == "outsider":
+        return declaration_payload(
+            world, vehicle_plate=world.outsider_vehicle.plate, driver=world.outsider_driver.pk
+        )
+    return declaration_payload(world)
+
+
+ENDPOINTS = {
+    "gates list": Endpoint("get", lambda w, d: "/api/v1/gates/", EVERYONE),
+    "gate detail": Endpoint("get", lambda w, d: "/api/v1/gates/huu-nghi/", EVERYONE),
+    "commodities": Endpoint("get", lambda w, d: "/api/v1/commodities/", EVERYONE),
+    "commodity": Endpoint("get", lambda w, d: "/api/v1/commodities/durian/", EVERYONE),
+    "holidays": Endpoint("get", lambda w, d: "/api/v1/holidays/", EVERYONE),
+    "schema": Endpoint("get", lambda w, d: "/api/schema/", EVERYONE),
+    "enterprises list": Endpoint(
+        "get", lambda w, d: "/api/v1/enterprises/", SIGNED_IN - {"driver"}
+    ),
+    "enterprise detail": Endpoint(
+        "get",
+        lambda w, d: f"/api/v1/enterprises/{w.owner_enterprise.pk}/",
+        {"owner", "yard_hn", "customs_hn", "quarantine_hn", "guard_hn", "board"},
+    ),
+    "enterprise create": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/enterprises/",
+        {"board"},
+        lambda w, p: {
+            "name": "Công ty Mới",
+            "country": "VN",
+            "tax_code": "0100109106",
+            "compliance_class": "compliant",
+        },
+    ),
+    "vehicles list": Endpoint("get", lambda w, d: "/api/v1/vehicles/", SIGNED_IN),
+    "vehicle detail": Endpoint(
+        "get", lambda w, d: f"/api/v1/vehicles/{w.owner_vehicle.pk}/", HUU_NGHI_SIDE
+    ),
+    "vehicle create": Endpoint(
+        "post", lambda w, d: "/api/v1/vehicles/", {"owner", "outsider", "board"}, _vehicle_body
+    ),
+    "drivers list": Endpoint("get", lambda w, d: "/api/v1/drivers/", SIGNED_IN),
+    "driver detail": Endpoint(
+        "get", lambda w, d: f"/api/v1/drivers/{w.owner_driver.pk}/", HUU_NGHI_SIDE
+    ),
+    "driver create": Endpoint(
+        "post", lambda w, d: "/api/v1/drivers/", {"owner", "outsider", "board"}, _driver_body
+    ),
+    "declarations list": Endpoint("get", lambda w, d: "/api/v1/declarations/", SIGNED_IN),
+    "declaration detail": Endpoint(
+        "get", lambda w, d: f"/api/v1/declarations/{d.reference}/", HUU_NGHI_SIDE
+    ),
+    "declaration history": Endpoint(
+        "get", lambda w, d: f"/api/v1/declarations/{d.reference}/history/", HUU_NGHI_SIDE
+    ),
+    "declaration create": Endpoint(
+        "post", lambda w, d: "/api/v1/declarations/", {"owner", "outsider"}, _declaration_body
+    ),
+    "declaration transition": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/declarations/{d.reference}/transitions/",
+        {"owner", "board", "customs_hn", "quarantine_hn", "guard_hn"},
+        lambda w, p: {"transition": "cancel" if p == "owner" else "reject", "reason": "test"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+@pytest.mark.parametrize("persona", sorted(EVERYONE))
+def test_endpoint_refuses_the_wrong_persona(world: World, name: str, persona: str) -> None:
+    endpoint = ENDPOINTS[name]
+    declaration = declare(world)
+    client = client_for(world.personas()[persona])
+    body = endpoint.body(world, persona) if endpoint.body else None
+    response = getattr(client, endpoint.method)(
+        endpoint.url(world, declaration), body, format="json"
+    )
+    if persona in endpoint.allowed:
+        assert response.status_code < 400, (persona, response.status_code, response.content[:300])
+    else:
+        assert response.status_code in REFUSED, (
+            persona,
+            response.status_code,
+            response.content[:300],
+        )
+        if response["Content-Type"].startswith("application/json") and name != "schema":
+            assert response.json()["error"]["code"]
+
+
+def test_every_api_route_is_in_the_matrix() -> None:
+    from cuakhau.api_urls import urlpatterns
+
+    routes = {str(p.pattern) for p in urlpatterns}
+    covered = {
+        "^gates/$",
+        "^gates/(?P<code>[^/.]+)/$",
+        "^commodities/$",
+        "^commodities/(?P<code>[^/.]+)/$",
+        "holidays/",
+        "^enterprises/$",
+        "^enterprises/(?P<pk>[^/.]+)/$",
+        "^vehicles/$",
+        "^vehicles/(?P<pk>[^/.]+)/$",
+        "^drivers/$",
+        "^drivers/(?P<pk>[^/.]+)/$",
+        "^declarations/$",
+        "^declarations/(?P<reference>[^/.]+)/$",
+        "^declarations/(?P<reference>[^/.]+)/history/$",
+        "^declarations/(?P<reference>[^/.]+)/transitions/$",
+    }
+    assert routes == covered, f"update ENDPOINTS for: {routes ^ covered}"
+
+
+WEB = {
+    "/": EVERYONE,
+    "/declarations/": SIGNED_IN,
+    "/declarations/new/": {"owner", "outsider"},
+}
+
+
+@pytest.mark.parametrize("url", sorted(WEB))
+@pytest.mark.parametrize("persona", sorted(EVERYONE))
+def test_pages_refuse_the_wrong_persona(world: World, client, url: str, persona: str) -> None:  # type: ignore[no-untyped-def]
+    user = world.personas()[persona]
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url)
+    if persona in WEB[url]:
+        assert response.status_code == 200
+    elif persona == "anonymous":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("persona", sorted(EVERYONE))
+def test_declaration_page_is_scoped(world: World, client, persona: str) -> None:  # type: ignore[no-untyped-def]
+    declaration = declare(world)
+    user = world.personas()[persona]
+    if user is not None:
+        client.force_login(user)
+    response = client.get(f"/declarations/{declaration.reference}/")
+    if persona in HUU_NGHI_SIDE:
+        assert response.status_code == 200
+        assert declaration.reference in response.content.decode()
+    elif persona == "anonymous":
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 404
+
+
+def test_admin_is_for_staff_only(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.owner)
+    assert client.get("/admin/").status_code == 302
+    client.force_login(world.admin)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/audit/auditevent/").status_code == 200

@@ -1,0 +1,131 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cuakhau.testing import PASSWORD, World, declare
+from shipments.models import Declaration
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(world: World, **overrides: str) -> dict[str, str]:
+    arrival = timezone.localtime(timezone.now() + timedelta(hours=20))
+    data = {
+        "direction": "export",
+        "gate_route": "huu-nghi/tan-thanh",
+        "vehicle_plate": "29c 12345",
+        "driver": str(world.owner_driver.pk),
+        "origin_province": "86",
+        "planned_arrival": arrival.strftime("%Y-%m-%dT%H:%M"),
+        "lines-0-commodity": "dragon-fruit",
+        "lines-0-weight_kg": "18000",
+        "lines-0-value_usd": "16200",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_declarant_declares_through_the_form(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.owner)
+    response = client.post("/declarations/new/", _form(world))
+    declaration = Declaration.objects.get()
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/declarations/{declaration.reference}/"
+    )
+    assert declaration.route.code == "tan-thanh" and declaration.vehicle.plate == "29C-123.45"
+    listing = client.get("/declarations/").content.decode()
+    assert declaration.reference in listing
+
+
+def test_htmx_form_shows_inline_errors_and_saves_nothing(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.owner)
+    response = client.post(
+        "/declarations/new/",
+        _form(world, vehicle_plate="XYZ", **{"lines-0-weight_kg": "-5"}),
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.lstrip().startswith("<form")  # the partial, swapped in place
+    assert "Enter a Vietnamese plate such as 29C-123.45" in html
+    assert "Give the weight in kilograms" in html
+    assert 'value="XYZ"' in html  # what the user typed is kept
+    assert not Declaration.objects.exists()
+
+
+def test_htmx_success_redirects(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.owner)
+    response = client.post("/declarations/new/", _form(world), HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/declarations/")
+
+
+def test_add_line_and_plate_check_fragments(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.owner)
+    row = client.get("/declarations/new/line/", {"index": "3"}).content.decode()
+    assert 'name="lines-3-commodity"' in row
+    ok = client.post(
+        "/declarations/new/check-plate/", {"vehicle_plate": "桂a12345"}
+    ).content.decode()
+    assert "桂A·12345" in ok
+    bad = client.post(
+        "/declarations/new/check-plate/", {"vehicle_plate": "nope"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Enter a Vietnamese plate" in bad
+
+
+def test_transition_from_the_detail_page(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    declaration = declare(world)
+    client.force_login(world.owner)
+    page = client.get(f"/declarations/{declaration.reference}/").content.decode()
+    assert 'value="cancel"' in page and 'value="admit"' not in page
+    refused = client.post(
+        f"/declarations/{declaration.reference}/transition/", {"transition": "cancel"}
+    )
+    assert refused.status_code == 400
+    done = client.post(
+        f"/declarations/{declaration.reference}/transition/",
+        {"transition": "cancel", "reason": "buyer withdrew"},
+    )
+    assert done.status_code == 302
+    declaration.refresh_from_db()
+    assert declaration.state == "cancelled"
+    wrong = client.post(
+        f"/declarations/{declaration.reference}/transition/", {"transition": "admit"}
+    )
+    assert wrong.status_code == 403
+
+
+def test_language_switch(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.owner)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/declarations/"})
+    html = client.get("/declarations/").content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "申报" in html
+
+
+def test_login_and_throttling(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    ok = client.post("/accounts/login/", {"username": "owner", "password": PASSWORD})
+    assert ok.status_code == 302
+    client.post("/accounts/logout/")
+    for _ in range(5):
+        wrong = client.post(
+            "/accounts/login/",
+            {"username": "board", "password": "guess"},
+            REMOTE_ADDR="203.0.113.9",
+        )
+    assert wrong.status_code == 429
+    locked = client.post(
+        "/accounts/login/", {"username": "board", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert locked.status_code == 429  # even the right password, until the cool-off
+
+
+def test_error_pages(client) -> None:  # type: ignore[no-untyped-def]
+    api = client.get("/api/v1/nothing-here/")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    page = client.get("/nothing-here/")
+    assert page.status_code == 404 and b"<html" in page.content

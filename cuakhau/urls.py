@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from cuakhau.views import healthz
+from gates.views import GateListView
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/", include("cuakhau.api_urls")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("declarations/", include("shipments.urls")),
+    path("", GateListView.as_view(), name="home"),
+]
+
+handler404 = "cuakhau.errorpages.not_found"
+handler403 = "cuakhau.errorpages.forbidden"
+handler400 = "cuakhau.errorpages.bad_request"
+handler500 = "cuakhau.errorpages.server_error"

@@ -1,0 +1,93 @@
+"""Load Lạng Sơn's gate register from ``gates/data/lang-son.json``, idempotently."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from gates.models import CapacityPlan, ForeignGate, Gate, Route, WorkingHours, Yard
+
+DATA_FILE = Path(__file__).parent / "data" / "lang-son.json"
+
+
+def reference_data() -> dict[str, Any]:
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def _upsert(
+    model: Any, counts: Counter[str], lookup: dict[str, Any], values: dict[str, Any]
+) -> Any:
+    obj, created = model.objects.update_or_create(defaults=values, **lookup)
+    counts[f"{model._meta.model_name}.{'created' if created else 'kept'}"] += 1
+    return obj
+
+
+@transaction.atomic
+def load_gates() -> Counter[str]:
+    data = reference_data()
+    counts: Counter[str] = Counter()
+    foreign = {
+        row["code"]: _upsert(
+            ForeignGate,
+            counts,
+            {"code": row["code"]},
+            {k: v for k, v in row.items() if k != "code"},
+        )
+        for row in data["foreign_gates"]
+    }
+    gates = {}
+    for row in data["gates"]:
+        values = {k: v for k, v in row.items() if k not in ("code", "foreign_gate")}
+        values["foreign_gate"] = foreign.get(row["foreign_gate"]) if row["foreign_gate"] else None
+        gates[row["code"]] = _upsert(Gate, counts, {"code": row["code"]}, values)
+    routes = {}
+    for row in data["routes"]:
+        values = {k: v for k, v in row.items() if k not in ("code", "gate", "foreign_gate")}
+        values.update(gate=gates[row["gate"]], foreign_gate=foreign.get(row["foreign_gate"]))
+        routes[row["code"]] = _upsert(Route, counts, {"code": row["code"]}, values)
+    for row in data["yards"]:
+        values = {k: v for k, v in row.items() if k not in ("code", "gate", "route")}
+        values.update(
+            gate=gates[row["gate"]], route=routes.get(row["route"]) if row["route"] else None
+        )
+        _upsert(Yard, counts, {"code": row["code"]}, values)
+    for row in data["working_hours"]:
+        for flow in row["flows"]:
+            for weekday in row["weekdays"]:
+                _upsert(
+                    WorkingHours,
+                    counts,
+                    {
+                        "gate": gates[row["gate"]],
+                        "route": None,
+                        "flow": flow,
+                        "weekday": weekday,
+                        "valid_from": date.fromisoformat(row["valid_from"]),
+                    },
+                    {
+                        "opens": time.fromisoformat(row["opens"]),
+                        "closes": time.fromisoformat(row["closes"]),
+                        "valid_until": date.fromisoformat(row["valid_until"])
+                        if row["valid_until"]
+                        else None,
+                        "source": row["source"],
+                    },
+                )
+    for row in data["capacity_plans"]:
+        _upsert(
+            CapacityPlan,
+            counts,
+            {
+                "gate": gates[row["gate"]],
+                "route": routes.get(row["route"]) if row["route"] else None,
+                "flow": row["flow"],
+                "effective_from": datetime.fromisoformat(row["effective_from"]),
+            },
+            {"trucks_per_hour": row["trucks_per_hour"], "source": row["source"]},
+        )
+    return counts

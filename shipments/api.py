@@ -1,0 +1,343 @@
+"""REST API v1 for enterprises, vehicles, drivers, commodities and declarations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.choices import GATE_ROLES, Role
+from accounts.permissions import EVERY_ROLE, PUBLIC, roles
+from cuakhau.requests import actor
+from cuakhau.viewsets import RestrictedReadOnlyViewSet
+from gates.choices import Flow
+from shipments import services
+from shipments.choices import Direction, IdDocumentType, Language, TruckState, VehicleKind
+from shipments.lifecycle import TRANSITIONS
+from shipments.models import Commodity, Declaration, Driver, Enterprise, StateChange, Vehicle
+from shipments.validators import (
+    normalize_cn_credit_code,
+    normalize_phone,
+    normalize_vn_tax_code,
+)
+
+STAFF = roles(GATE_ROLES, Role.BOARD)
+
+
+def _enterprise_field(request: Request) -> Any:
+    """The board registers on behalf of an enterprise; declarants always for their own."""
+    data = request.data
+    return data.get("enterprise") if isinstance(data, dict) else None
+
+
+class CommoditySerializer(serializers.ModelSerializer[Commodity]):
+    class Meta:
+        model = Commodity
+        fields = (
+            "code",
+            "hs_heading",
+            "name_vi",
+            "name_en",
+            "name_zh",
+            "goods_group",
+            "perishable",
+            "shelf_life_hours",
+            "source",
+        )
+
+
+class CommodityViewSet(RestrictedReadOnlyViewSet):
+    """The commodity catalogue by HS heading. Open to everyone."""
+
+    model = Commodity
+    serializer_class = CommoditySerializer
+    permission_roles = {"list": roles(PUBLIC), "retrieve": roles(PUBLIC)}
+    lookup_field = "code"
+    pagination_class = None
+    filterset_fields = ("hs_heading", "goods_group", "perishable")
+
+    def base_queryset(self) -> QuerySet[Commodity]:
+        return Commodity.objects.filter(is_active=True)
+
+
+class EnterpriseSerializer(serializers.ModelSerializer[Enterprise]):
+    class Meta:
+        model = Enterprise
+        fields = ("id", "name", "country", "tax_code", "compliance_class", "address", "is_active")
+        read_only_fields = ("id", "is_active")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        normalise = normalize_vn_tax_code if attrs["country"] == "VN" else normalize_cn_credit_code
+        try:
+            attrs["tax_code"] = normalise(attrs["tax_code"])
+        except Exception as exc:
+            raise serializers.ValidationError(
+                {"tax_code": list(getattr(exc, "messages", [str(exc)]))}
+            ) from exc
+        return attrs
+
+
+class EnterpriseViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+    """Enterprises: a declarant sees its own, officers those trading through their gates."""
+
+    model = Enterprise
+    serializer_class = EnterpriseSerializer
+    permission_roles = {
+        "list": roles(Role.DECLARANT, STAFF),
+        "retrieve": roles(Role.DECLARANT, STAFF),
+        "create": roles(Role.BOARD),
+    }
+    filterset_fields = ("country", "compliance_class")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.do_register_enterprise(
+            actor=actor(self.request), **serializer.validated_data
+        )
+
+
+class VehicleSerializer(serializers.ModelSerializer[Vehicle]):
+    kind = serializers.ChoiceField(choices=VehicleKind.choices)
+    enterprise: serializers.PrimaryKeyRelatedField[Enterprise] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+
+    class Meta:
+        model = Vehicle
+        fields = ("id", "plate", "country", "kind", "payload_kg", "enterprise")
+        read_only_fields = ("id", "country", "enterprise")
+        extra_kwargs: dict[str, Any] = {"plate": {"validators": []}}
+
+
+class VehicleViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+    model = Vehicle
+    serializer_class = VehicleSerializer
+    permission_roles = {
+        "list": roles(Role.DECLARANT, Role.DRIVER, STAFF),
+        "retrieve": roles(Role.DECLARANT, Role.DRIVER, STAFF),
+        "create": roles(Role.DECLARANT, Role.BOARD),
+    }
+    filterset_fields = ("country", "kind")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.do_register_vehicle(
+            actor=actor(self.request),
+            plate=data["plate"],
+            kind=data["kind"],
+            payload_kg=data.get("payload_kg"),
+            enterprise_id=_enterprise_field(self.request),
+        )
+
+
+class DriverSerializer(serializers.ModelSerializer[Driver]):
+    id_document_type = serializers.ChoiceField(choices=IdDocumentType.choices)
+    preferred_language = serializers.ChoiceField(
+        choices=Language.choices, default=Language.VIETNAMESE
+    )
+
+    class Meta:
+        model = Driver
+        fields = (
+            "id",
+            "full_name",
+            "id_document_type",
+            "id_document_number",
+            "phone",
+            "preferred_language",
+            "enterprise",
+        )
+        read_only_fields = ("id", "enterprise")
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return normalize_phone(value)
+        except Exception as exc:
+            raise serializers.ValidationError(list(getattr(exc, "messages", [str(exc)]))) from exc
+
+
+class DriverViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+    model = Driver
+    serializer_class = DriverSerializer
+    permission_roles = {
+        "list": roles(Role.DECLARANT, Role.DRIVER, STAFF),
+        "retrieve": roles(Role.DECLARANT, Role.DRIVER, STAFF),
+        "create": roles(Role.DECLARANT, Role.BOARD),
+    }
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.do_register_driver(
+            actor=actor(self.request),
+            enterprise_id=_enterprise_field(self.request),
+            **serializer.validated_data,
+        )
+
+
+class GoodsLineInputSerializer(serializers.Serializer[Any]):
+    commodity = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text=_("Catalogue code, e.g. dragon-fruit"),
+    )
+    hs_heading = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    weight_kg = serializers.DecimalField(max_digits=10, decimal_places=1, min_value=0)
+    value_usd = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class DeclarationInputSerializer(serializers.Serializer[Any]):
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    flow = serializers.ChoiceField(
+        choices=Flow.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Only for transit and temporary export."),
+    )
+    gate = serializers.CharField(max_length=40, help_text=_("Gate code, e.g. huu-nghi"))
+    route = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text=_("Route code, e.g. tan-thanh")
+    )
+    vehicle_plate = serializers.CharField(max_length=30)
+    trailer_plate = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    driver = serializers.IntegerField()
+    origin_province = serializers.IntegerField(required=False, allow_null=True)
+    planned_arrival = serializers.DateTimeField()
+    customs_declaration_number = serializers.CharField(
+        max_length=20, required=False, allow_blank=True
+    )
+    lines = GoodsLineInputSerializer(many=True)
+
+
+class GoodsLineSerializer(serializers.Serializer[Any]):
+    line_no = serializers.IntegerField()
+    commodity = serializers.CharField(source="commodity.code")
+    commodity_name = serializers.CharField(source="commodity.name")
+    hs_heading = serializers.CharField()
+    weight_kg = serializers.DecimalField(max_digits=10, decimal_places=1)
+    value_usd = serializers.DecimalField(max_digits=14, decimal_places=2)
+    description = serializers.CharField()
+
+
+class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
+    enterprise = serializers.CharField(source="enterprise.name")
+    gate = serializers.CharField(source="gate.code")
+    route = serializers.CharField(source="route.code", allow_null=True, default=None)
+    vehicle_plate = serializers.CharField(source="vehicle.plate")
+    trailer_plate = serializers.CharField(source="trailer.plate", allow_null=True, default=None)
+    driver_name = serializers.CharField(source="driver.full_name")
+    lines = GoodsLineSerializer(many=True)
+
+    class Meta:
+        model = Declaration
+        fields = (
+            "reference",
+            "enterprise",
+            "direction",
+            "flow",
+            "gate",
+            "route",
+            "vehicle_plate",
+            "trailer_plate",
+            "driver",
+            "driver_name",
+            "customs_declaration_number",
+            "origin_province",
+            "planned_arrival",
+            "perishable",
+            "shelf_life_hours",
+            "state",
+            "state_changed_at",
+            "created_at",
+            "lines",
+        )
+
+
+class TransitionInputSerializer(serializers.Serializer[Any]):
+    transition = serializers.ChoiceField(choices=sorted(TRANSITIONS))
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    location = serializers.CharField(required=False, allow_blank=True, max_length=120)
+
+
+class StateChangeSerializer(serializers.ModelSerializer[StateChange]):
+    class Meta:
+        model = StateChange
+        fields = ("transition", "from_state", "to_state", "at", "actor_label", "location", "reason")
+
+
+class DeclarationFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=TruckState.choices)
+    gate = django_filters.CharFilter(field_name="gate__code")
+    route = django_filters.CharFilter(field_name="route__code")
+    direction = django_filters.ChoiceFilter(choices=Direction.choices)
+    flow = django_filters.ChoiceFilter(choices=Flow.choices)
+    perishable = django_filters.BooleanFilter()
+    arrival_after = django_filters.IsoDateTimeFilter(
+        field_name="planned_arrival", lookup_expr="gte"
+    )
+    arrival_before = django_filters.IsoDateTimeFilter(
+        field_name="planned_arrival", lookup_expr="lt"
+    )
+
+    class Meta:
+        model = Declaration
+        fields: list[str] = []
+
+
+class DeclarationViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+    """Declarations (tờ khai) and the moves of a truck's life."""
+
+    model = Declaration
+    serializer_class = DeclarationSerializer
+    filterset_class = DeclarationFilter
+    lookup_field = "reference"
+    permission_roles = {
+        "list": EVERY_ROLE,
+        "retrieve": EVERY_ROLE,
+        "history": EVERY_ROLE,
+        "create": roles(Role.DECLARANT),
+        "transitions": EVERY_ROLE,
+    }
+
+    def base_queryset(self) -> QuerySet[Declaration]:
+        return Declaration.objects.select_related(
+            "enterprise", "gate", "route", "vehicle", "trailer", "driver"
+        ).prefetch_related("lines__commodity")
+
+    @extend_schema(request=DeclarationInputSerializer, responses={201: DeclarationSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = DeclarationInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        lines = [services.LineInput(**line) for line in data.pop("lines")]
+        declaration = services.do_create_declaration(
+            actor=actor(request), data=services.DeclarationInput(lines=lines, **data)
+        )
+        output = self.get_queryset().get(pk=declaration.pk)
+        return Response(DeclarationSerializer(output).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransitionInputSerializer, responses={200: DeclarationSerializer})
+    @action(detail=True, methods=["post"])
+    def transitions(self, request: Request, reference: str | None = None) -> Response:
+        """Move the truck one step (admit, arrive, clear, call, cross, return, cancel, reject)."""
+        declaration = self.get_object()
+        incoming = TransitionInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.do_transition(
+            declaration_id=declaration.pk, actor=actor(request), **incoming.validated_data
+        )
+        return Response(DeclarationSerializer(self.get_queryset().get(pk=declaration.pk)).data)
+
+    @extend_schema(responses=StateChangeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, reference: str | None = None) -> Response:
+        """Every step of the truck's life: who, when, where and why."""
+        declaration = self.get_object()
+        changes = declaration.history.order_by("at", "pk")
+        return Response(StateChangeSerializer(changes, many=True).data)

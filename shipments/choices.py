@@ -1,0 +1,85 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gates.choices import Flow
+
+
+class ComplianceClass(models.TextChoices):
+    """Enterprise rating under Circular 38/2015: drives customs checks."""
+
+    PRIORITY = "priority", _("Priority")
+    COMPLIANT = "compliant", _("Compliant")
+    NON_COMPLIANT = "non_compliant", _("Non-compliant")
+
+
+class Country(models.TextChoices):
+    VIETNAM = "VN", _("Vietnam")
+    CHINA = "CN", _("China")
+
+
+class VehicleKind(models.TextChoices):
+    TRUCK = "truck", _("Truck")
+    REEFER = "reefer", _("Refrigerated truck")
+    TRACTOR = "tractor", _("Tractor unit")
+    TRAILER = "trailer", _("Trailer")
+
+
+class IdDocumentType(models.TextChoices):
+    VN_CITIZEN_ID = "cccd", _("Vietnamese citizen identity card")
+    PASSPORT = "passport", _("Passport")
+    BORDER_PASS = "border_pass", _("Border pass")
+    CN_RESIDENT_ID = "cn_id", _("Chinese resident identity card")
+
+
+class Language(models.TextChoices):
+    VIETNAMESE = "vi", "Tiếng Việt"
+    ENGLISH = "en", "English"
+    CHINESE = "zh-hans", "简体中文"
+
+
+class GoodsGroup(models.TextChoices):
+    FRESH_FRUIT = "fresh_fruit", _("Fresh fruit")
+    FRESH_VEGETABLES = "fresh_vegetables", _("Fresh vegetables")
+    SEAFOOD = "seafood", _("Seafood")
+    FROZEN = "frozen", _("Frozen goods")
+    DRY_FARM = "dry_farm", _("Dried farm produce")
+    ORE = "ore", _("Ores and minerals")
+    ELECTRONICS = "electronics", _("Electronics")
+    MACHINERY = "machinery", _("Machinery and appliances")
+    INDUSTRIAL = "industrial", _("Other industrial goods")
+
+
+class Direction(models.TextChoices):
+    """The customs regime of a trip (loại hình)."""
+
+    EXPORT = "export", _("Export")
+    IMPORT = "import", _("Import")
+    TEMP_IMPORT_REEXPORT = "temp_import_reexport", _("Temporary import for re-export")
+    TEMP_EXPORT_REIMPORT = "temp_export_reimport", _("Temporary export for re-import")
+    TRANSSHIPMENT = "transshipment", _("Transshipment")
+    TRANSIT = "transit", _("Transit")
+
+
+#: The way a regime crosses at a Lạng Sơn gate, where it is fixed; the others say it themselves.
+FIXED_FLOW = {
+    Direction.EXPORT: Flow.EXIT,
+    Direction.IMPORT: Flow.ENTRY,
+    # Goods temporarily imported from a third country are re-exported to China here.
+    Direction.TEMP_IMPORT_REEXPORT: Flow.EXIT,
+    Direction.TRANSSHIPMENT: Flow.EXIT,
+}
+
+
+class TruckState(models.TextChoices):
+    DECLARED = "declared", _("Declared")
+    ADMITTED = "admitted", _("Admitted")
+    ARRIVED = "arrived", _("Arrived at yard")
+    CLEARED = "cleared", _("Cleared")
+    CALLED = "called", _("Called forward")
+    CROSSED = "crossed", _("Crossed")
+    RETURNED = "returned", _("Returned empty")
+    CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Rejected")
+
+
+TERMINAL_STATES = frozenset({TruckState.RETURNED, TruckState.CANCELLED, TruckState.REJECTED})

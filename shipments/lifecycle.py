@@ -1,0 +1,139 @@
+"""A truck's life as an explicit state machine, with hooks for the apps that come later.
+
+    declared → admitted → arrived → cleared → called → crossed → returned
+    (any state before crossed) → cancelled | rejected, with a reason
+
+The table below is the only place that says which move is allowed and who may make it. Other
+apps plug in without editing it: a *guard* may refuse a move (fees: "not paid"; flow: "no slot"),
+an *effect* runs after the move inside the same transaction (notify the driver, open the
+agency checks). Register both from an ``AppConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import OFFICER_ROLES, Role
+from shipments.choices import TruckState
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from shipments.models import Declaration
+
+S = TruckState
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    label: str | Promise
+    needs_reason: bool = False
+
+
+_BEFORE_CROSSING = frozenset({S.DECLARED, S.ADMITTED, S.ARRIVED, S.CLEARED, S.CALLED})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition(
+            "admit", frozenset({S.DECLARED}), S.ADMITTED, frozenset({Role.BOARD}), _("Admit")
+        ),
+        Transition(
+            "arrive",
+            frozenset({S.ADMITTED}),
+            S.ARRIVED,
+            frozenset({Role.YARD_OPERATOR}),
+            _("Record arrival at yard"),
+        ),
+        Transition(
+            "clear", frozenset({S.ARRIVED}), S.CLEARED, frozenset({Role.CUSTOMS}), _("Clear")
+        ),
+        Transition(
+            "call",
+            frozenset({S.CLEARED}),
+            S.CALLED,
+            frozenset({Role.YARD_OPERATOR, Role.BOARD}),
+            _("Call forward"),
+        ),
+        Transition(
+            "cross",
+            frozenset({S.CALLED}),
+            S.CROSSED,
+            frozenset({Role.BORDER_GUARD}),
+            _("Record crossing"),
+        ),
+        Transition(
+            "return",
+            frozenset({S.CROSSED}),
+            S.RETURNED,
+            frozenset({Role.BORDER_GUARD, Role.YARD_OPERATOR}),
+            _("Record return empty"),
+        ),
+        Transition(
+            "cancel",
+            _BEFORE_CROSSING,
+            S.CANCELLED,
+            frozenset({Role.DECLARANT, Role.BOARD}),
+            _("Cancel"),
+            needs_reason=True,
+        ),
+        Transition(
+            "reject",
+            _BEFORE_CROSSING,
+            S.REJECTED,
+            frozenset(OFFICER_ROLES | {Role.BOARD}),
+            _("Reject"),
+            needs_reason=True,
+        ),
+    )
+}
+
+#: The allowed moves, derived from the table: state → states reachable in one step.
+ALLOWED: dict[str, frozenset[str]] = {
+    state: frozenset(t.target for t in TRANSITIONS.values() if state in t.sources)
+    for state in S.values
+}
+
+Guard = Callable[["Declaration", Transition, "User | None"], None]
+Effect = Callable[["Declaration", Transition, "User | None"], None]
+_guards: dict[str, list[Guard]] = {name: [] for name in TRANSITIONS}
+_effects: dict[str, list[Effect]] = {name: [] for name in TRANSITIONS}
+
+
+def register_guard(transition: str, guard: Guard) -> None:
+    """``guard`` raises a :class:`cuakhau.errors.DomainError` to refuse the move."""
+    _guards[transition].append(guard)
+
+
+def register_effect(transition: str, effect: Effect) -> None:
+    """``effect`` runs after the move, inside the same transaction; raising undoes the move."""
+    _effects[transition].append(effect)
+
+
+def guards_for(transition: str) -> tuple[Guard, ...]:
+    return tuple(_guards[transition])
+
+
+def effects_for(transition: str) -> tuple[Effect, ...]:
+    return tuple(_effects[transition])
+
+
+def transitions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if state in t.sources]
+
+
+def available_to(declaration: Declaration, user: User) -> list[Transition]:
+    """The moves a user could try on a declaration now (guards may still refuse)."""
+    return [
+        t
+        for t in transitions_from(declaration.state)
+        if user.has_full_access or user.role in t.roles
+    ]

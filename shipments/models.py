@@ -1,0 +1,345 @@
+"""Enterprises, vehicles, drivers, the commodity catalogue and declarations (tờ khai)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import RestrictedManager, Scope
+from cuakhau.modelbase import Trilingual
+from gates.choices import Flow
+from shipments.choices import (
+    ComplianceClass,
+    Country,
+    Direction,
+    GoodsGroup,
+    IdDocumentType,
+    Language,
+    TruckState,
+    VehicleKind,
+)
+from shipments.provinces import province_choices, province_name
+from shipments.validators import format_tax_code
+
+
+class Enterprise(models.Model):
+    """An import-export enterprise or customs broker (doanh nghiệp), or a Chinese partner."""
+
+    name = models.CharField(_("name"), max_length=255)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    tax_code = models.CharField(
+        _("tax code"),
+        max_length=20,
+        unique=True,
+        help_text=_("Vietnamese tax code (MST) or Chinese unified social credit code."),
+    )
+    compliance_class = models.CharField(
+        _("compliance class"),
+        max_length=20,
+        choices=ComplianceClass.choices,
+        default=ComplianceClass.COMPLIANT,
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = RestrictedManager()
+    scope = Scope(gate="declarations__gate", enterprise="pk", board_can_change=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tax_code_display(self) -> str:
+        return format_tax_code(self.tax_code, self.country)
+
+
+class Vehicle(models.Model):
+    plate = models.CharField(_("plate"), max_length=20, unique=True)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=VehicleKind.choices)
+    payload_kg = models.PositiveIntegerField(_("payload (kg)"), null=True, blank=True)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="vehicles",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = RestrictedManager()
+    scope = Scope(
+        gate="declarations__gate",
+        enterprise="enterprise",
+        driver_user="declarations__driver__user",
+        board_can_change=True,
+        declarant_can_change=True,
+    )
+
+    class Meta:
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+        ordering = ("plate",)
+
+    def __str__(self) -> str:
+        return self.plate
+
+
+class Driver(models.Model):
+    full_name = models.CharField(_("full name"), max_length=200)
+    id_document_type = models.CharField(
+        _("identity document"), max_length=20, choices=IdDocumentType.choices
+    )
+    id_document_number = models.CharField(_("document number"), max_length=30)
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164, e.g. +84912345678"))
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=Language.choices, default=Language.VIETNAMESE
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="drivers"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="driver_profile",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = RestrictedManager()
+    scope = Scope(
+        gate="declarations__gate",
+        enterprise="enterprise",
+        driver_user="user",
+        board_can_change=True,
+        declarant_can_change=True,
+    )
+
+    class Meta:
+        verbose_name = _("driver")
+        verbose_name_plural = _("drivers")
+        ordering = ("full_name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_document_type", "id_document_number"], name="driver_unique_document"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Commodity(Trilingual):
+    """A catalogue entry: goods as declared, by HS heading, with how long they keep."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    hs_heading = models.CharField(_("HS heading"), max_length=4, db_index=True)
+    goods_group = models.CharField(_("goods group"), max_length=20, choices=GoodsGroup.choices)
+    perishable = models.BooleanField(_("perishable"), default=False)
+    shelf_life_hours = models.PositiveIntegerField(
+        _("shelf life (hours)"),
+        null=True,
+        blank=True,
+        help_text=_("How long the goods keep in a waiting truck; required for perishables."),
+    )
+    source = models.TextField(_("source"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedManager()
+    scope = Scope(public=True, board_can_change=True)
+
+    class Meta:
+        verbose_name = _("commodity")
+        verbose_name_plural = _("commodities")
+        ordering = ("hs_heading", "code")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(perishable=False) | Q(shelf_life_hours__gt=0),
+                name="commodity_perishable_has_shelf_life",
+            )
+        ]
+
+
+class Declaration(models.Model):
+    """A truck trip declared before it leaves: the unit the whole platform follows."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
+    direction = models.CharField(_("direction"), max_length=24, choices=Direction.choices)
+    flow = models.CharField(_("crossing"), max_length=10, choices=Flow.choices)
+    gate = models.ForeignKey(
+        "gates.Gate", verbose_name=_("gate"), on_delete=models.PROTECT, related_name="declarations"
+    )
+    route = models.ForeignKey(
+        "gates.Route",
+        verbose_name=_("route"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="declarations",
+    )
+    vehicle = models.ForeignKey(
+        Vehicle, verbose_name=_("vehicle"), on_delete=models.PROTECT, related_name="declarations"
+    )
+    trailer = models.ForeignKey(
+        Vehicle,
+        verbose_name=_("trailer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trailer_declarations",
+    )
+    driver = models.ForeignKey(
+        Driver, verbose_name=_("driver"), on_delete=models.PROTECT, related_name="declarations"
+    )
+    customs_declaration_number = models.CharField(
+        _("customs declaration number"), max_length=12, blank=True
+    )
+    origin_province = models.PositiveSmallIntegerField(
+        _("origin province"), choices=province_choices, null=True, blank=True
+    )
+    planned_arrival = models.DateTimeField(_("planned arrival"))
+    perishable = models.BooleanField(_("perishable"), default=False, editable=False)
+    shelf_life_hours = models.PositiveIntegerField(
+        _("shelf life (hours)"), null=True, blank=True, editable=False
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=TruckState.choices, default=TruckState.DECLARED
+    )
+    state_changed_at = models.DateTimeField(_("state changed at"))
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = RestrictedManager()
+    scope = Scope(
+        gate="gate",
+        enterprise="enterprise",
+        driver_user="driver__user",
+        declarant_can_change=True,
+    )
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ("-created_at",)
+        indexes = [
+            models.Index(fields=["gate", "state", "planned_arrival"], name="decl_gate_state_idx"),
+            models.Index(fields=["enterprise", "-created_at"], name="decl_enterprise_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customs_declaration_number"],
+                condition=~Q(customs_declaration_number=""),
+                name="decl_unique_customs_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=TruckState.values), name="decl_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def origin_province_name(self) -> str:
+        return province_name(self.origin_province)
+
+
+class GoodsLine(models.Model):
+    declaration = models.ForeignKey(
+        Declaration, verbose_name=_("declaration"), on_delete=models.CASCADE, related_name="lines"
+    )
+    line_no = models.PositiveSmallIntegerField(_("line"))
+    commodity = models.ForeignKey(
+        Commodity, verbose_name=_("commodity"), on_delete=models.PROTECT, related_name="+"
+    )
+    hs_heading = models.CharField(_("HS heading"), max_length=4)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    weight_kg = models.DecimalField(
+        _("weight (kg)"),
+        max_digits=10,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    value_usd = models.DecimalField(
+        _("value (USD)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    class Meta:
+        verbose_name = _("goods line")
+        verbose_name_plural = _("goods lines")
+        ordering = ("declaration", "line_no")
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "line_no"], name="line_unique_no"),
+            models.CheckConstraint(condition=Q(weight_kg__gt=0), name="line_weight_positive"),
+            models.CheckConstraint(condition=Q(value_usd__gte=0), name="line_value_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id}/{self.line_no} {self.hs_heading}"
+
+
+class StateChange(models.Model):
+    """One step of a truck's life: who moved it, when, where and why."""
+
+    declaration = models.ForeignKey(
+        Declaration, verbose_name=_("declaration"), on_delete=models.CASCADE, related_name="history"
+    )
+    transition = models.CharField(_("transition"), max_length=20)
+    from_state = models.CharField(_("from"), max_length=12, choices=TruckState.choices)
+    to_state = models.CharField(_("to"), max_length=12, choices=TruckState.choices)
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor"), max_length=150)
+    location = models.CharField(_("where"), max_length=120, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(
+        gate="declaration__gate",
+        enterprise="declaration__enterprise",
+        driver_user="declaration__driver__user",
+    )
+
+    class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+        ordering = ("declaration", "at", "pk")
+        indexes = [models.Index(fields=["to_state", "at"], name="statechange_to_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id}: {self.from_state} → {self.to_state}"

@@ -1,0 +1,210 @@
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from audit.models import AuditEvent
+from conftest import client_for
+from cuakhau.testing import World, declaration_payload, declare
+from shipments.models import Declaration, Vehicle
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/declarations/"
+
+
+def test_declarant_declares_dragon_fruit_through_tan_thanh(world: World) -> None:
+    response = client_for(world.owner).post(URL, declaration_payload(world), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["state"] == "declared"
+    assert body["gate"] == "huu-nghi" and body["route"] == "tan-thanh"
+    assert body["flow"] == "exit"
+    assert body["perishable"] is True and body["shelf_life_hours"] == 240
+    assert body["lines"][0]["value_usd"] == "16200.00"
+    declaration = Declaration.objects.get(reference=body["reference"])
+    assert declaration.lines.get().value_usd == Decimal("16200.00")
+    assert AuditEvent.objects.filter(
+        action="declaration.created", object_id=str(declaration.pk)
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"vehicle_plate": "29C-12"}, "vehicle_plate"),
+        ({"trailer_plate": "R-1"}, "trailer_plate"),
+        (
+            {"lines": [{"hs_heading": "9999", "weight_kg": "100", "value_usd": "1"}]},
+            "lines[0].hs_heading",
+        ),
+        (
+            {"lines": [{"hs_heading": "081", "weight_kg": "100", "value_usd": "1"}]},
+            "lines[0].hs_heading",
+        ),
+        (
+            {
+                "lines": [
+                    {
+                        "commodity": "durian",
+                        "hs_heading": "0804",
+                        "weight_kg": "1",
+                        "value_usd": "1",
+                    }
+                ]
+            },
+            "lines[0].hs_heading",
+        ),
+        (
+            {"lines": [{"hs_heading": "0810", "weight_kg": "100", "value_usd": "1"}]},
+            "lines[0].commodity",
+        ),
+        (
+            {"lines": [{"commodity": "durian", "weight_kg": "0", "value_usd": "1"}]},
+            "lines[0].weight_kg",
+        ),
+        (
+            {"lines": [{"commodity": "durian", "weight_kg": "1", "value_usd": "-1"}]},
+            "lines[0].value_usd",
+        ),
+        ({"lines": []}, "lines"),
+        ({"route": "coc-nam", "gate": "chi-ma"}, "route"),
+        ({"gate": "dong-dang-rail", "route": ""}, "gate"),
+        ({"gate": "nowhere", "route": ""}, "gate"),
+        ({"customs_declaration_number": "12345"}, "customs_declaration_number"),
+        ({"origin_province": None}, "origin_province"),
+        ({"origin_province": 999}, "origin_province"),
+        ({"planned_arrival": "2020-01-01T08:00:00+07:00"}, "planned_arrival"),
+        ({"planned_arrival": "tomorrow"}, "planned_arrival"),
+        ({"direction": "smuggle"}, "direction"),
+        ({"direction": "transit"}, "flow"),
+    ],
+)
+def test_bad_declarations_are_refused_naming_the_field(
+    world: World, override: dict, field: str
+) -> None:
+    before = (Declaration.objects.count(), Vehicle.objects.count(), AuditEvent.objects.count())
+    response = client_for(world.owner).post(
+        URL, declaration_payload(world, **override), format="json"
+    )
+    assert response.status_code == 400, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert field in error["fields"], error
+    assert error["fields"][field][0]
+    assert (
+        Declaration.objects.count(),
+        Vehicle.objects.count(),
+        AuditEvent.objects.count(),
+    ) == before
+
+
+def test_driver_of_another_enterprise_is_refused(world: World) -> None:
+    body = declaration_payload(world, driver=world.outsider_driver.pk)
+    response = client_for(world.owner).post(URL, body, format="json")
+    assert response.status_code == 400
+    assert "driver" in response.json()["error"]["fields"]
+
+
+def test_plate_registered_by_another_enterprise_is_refused(world: World) -> None:
+    body = declaration_payload(world, vehicle_plate=world.outsider_vehicle.plate)
+    response = client_for(world.owner).post(URL, body, format="json")
+    assert response.status_code == 400
+    assert "vehicle_plate" in response.json()["error"]["fields"]
+
+
+def test_new_plate_is_registered_to_the_declarant(world: World) -> None:
+    body = declaration_payload(world, vehicle_plate="29c 55555", trailer_plate="29R-012.34")
+    response = client_for(world.owner).post(URL, body, format="json")
+    assert response.status_code == 201
+    assert response.json()["vehicle_plate"] == "29C-555.55"
+    assert Vehicle.objects.get(plate="29R-012.34").enterprise == world.owner_enterprise
+
+
+def test_errors_are_translated_by_accept_language(world: World) -> None:
+    body = declaration_payload(world, vehicle_plate="bad")
+    messages = {}
+    for language in ("vi", "en", "zh-hans"):
+        response = client_for(world.owner).post(
+            URL, body, format="json", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 400
+        messages[language] = response.json()["error"]["fields"]["vehicle_plate"][0]
+    assert messages["en"].startswith("Enter a Vietnamese plate")
+    assert "biển" in messages["vi"].lower()
+    assert "车牌" in messages["zh-hans"]
+
+
+def test_outsider_cannot_see_another_enterprises_declaration(world: World) -> None:
+    declaration = declare(world)
+    outsider = client_for(world.outsider)
+    assert outsider.get(f"{URL}{declaration.reference}/").status_code == 404
+    assert declaration.reference not in str(outsider.get(URL).json())
+    assert client_for(world.owner).get(f"{URL}{declaration.reference}/").status_code == 200
+
+
+def test_anonymous_post_is_refused(world: World) -> None:
+    response = APIClient().post(URL, declaration_payload(world), format="json")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert Declaration.objects.count() == 0
+
+
+def test_officer_sees_only_their_gate(world: World) -> None:
+    at_huu_nghi = declare(world)
+    at_chi_ma = declare(world, gate="chi-ma", route="", vehicle_plate="29C-222.22")
+    seen_hn = {d["reference"] for d in client_for(world.customs_hn).get(URL).json()["results"]}
+    seen_cm = {d["reference"] for d in client_for(world.customs_cm).get(URL).json()["results"]}
+    assert seen_hn == {at_huu_nghi.reference}
+    assert seen_cm == {at_chi_ma.reference}
+
+
+def test_list_filters(world: World) -> None:
+    first = declare(world)
+    declare(world, gate="chi-ma", route="", vehicle_plate="29C-222.22")
+    client = client_for(world.owner)
+    assert [d["reference"] for d in client.get(URL, {"gate": "huu-nghi"}).json()["results"]] == [
+        first.reference
+    ]
+    assert client.get(URL, {"state": "crossed"}).json()["count"] == 0
+    assert client.get(URL, {"state": "nonsense"}).status_code == 400
+
+
+def test_transitions_through_the_api(world: World) -> None:
+    declaration = declare(world)
+    url = f"{URL}{declaration.reference}/transitions/"
+    assert client_for(world.owner).post(url, {"transition": "admit"}).status_code == 403
+    response = client_for(world.board).post(url, {"transition": "admit"})
+    assert response.status_code == 200 and response.json()["state"] == "admitted"
+    conflict = client_for(world.board).post(url, {"transition": "admit"})
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "invalid_transition"
+    no_reason = client_for(world.owner).post(url, {"transition": "cancel"})
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]["fields"]
+    cancelled = client_for(world.owner).post(
+        url, {"transition": "cancel", "reason": "buyer withdrew"}
+    )
+    assert cancelled.json()["state"] == "cancelled"
+    history = client_for(world.owner).get(f"{URL}{declaration.reference}/history/").json()
+    assert [h["to_state"] for h in history] == ["admitted", "cancelled"]
+    assert history[1]["reason"] == "buyer withdrew"
+    assert history[1]["actor_label"] == "user:owner"
+
+
+def test_officer_at_another_gate_cannot_move_the_truck(world: World) -> None:
+    declaration = declare(world)
+    url = f"{URL}{declaration.reference}/transitions/"
+    response = client_for(world.customs_cm).post(url, {"transition": "reject", "reason": "x"})
+    assert response.status_code == 404
+    declaration.refresh_from_db()
+    assert declaration.state == "declared"
+
+
+def test_list_query_count_does_not_grow_with_rows(
+    world: World, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    for n in range(12):
+        declare(world, vehicle_plate=f"29C-300.{n:02d}")
+    client = client_for(world.owner)
+    with django_assert_max_num_queries(8):
+        response = client.get(URL)
+    assert response.json()["count"] == 12

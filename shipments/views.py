@@ -1,0 +1,261 @@
+"""Pages for declarants and officers: parse, authorise, call one service, render."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.choices import Role
+from accounts.scoping import Action
+from cuakhau.errors import DomainError
+from cuakhau.requests import HtmxHttpRequest, actor
+from gates.choices import Flow
+from gates.models import Gate
+from shipments import lifecycle, services
+from shipments.choices import Direction, TruckState
+from shipments.models import Commodity, Declaration, Driver, Vehicle
+from shipments.provinces import province_choices
+from shipments.validators import normalize_plate
+
+PAGE_SIZE = 50
+_LINE_KEY = re.compile(r"^lines-(\d{1,2})-(commodity|weight_kg|value_usd)$")
+LINE_FIELDS = ("commodity", "weight_kg", "value_usd")
+
+
+def _route_options() -> list[tuple[str, str]]:
+    options: list[tuple[str, str]] = []
+    for gate in Gate.objects.filter(is_active=True, mode="road").prefetch_related("routes"):
+        options.append((gate.code, gate.name))
+        options.extend(
+            (f"{gate.code}/{route.code}", f"{gate.name} — {route.name} ({route.border_markers})")
+            for route in gate.routes.all()
+            if route.is_active
+        )
+    return options
+
+
+def _parse_arrival(raw: str) -> datetime | None:
+    try:
+        naive = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return naive if timezone.is_aware(naive) else timezone.make_aware(naive)
+
+
+def _lines_from_post(post: Any) -> list[dict[str, str]]:
+    rows: dict[int, dict[str, str]] = {}
+    for key in post:
+        if match := _LINE_KEY.match(key):
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = post.get(key, "").strip()
+    return [rows[i] for i in sorted(rows) if any(rows[i].values())]
+
+
+def _form_context(
+    request: HttpRequest, values: dict[str, Any], errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    user = actor(request)
+    lines = values.get("lines") or [{}]
+    line_errors = [
+        {name: errors.get(f"lines[{i}].{name}", []) for name in (*LINE_FIELDS, "hs_heading")}
+        for i in range(len(lines))
+    ]
+    return {
+        "values": values,
+        "errors": errors,
+        "lines": list(zip(lines, line_errors, strict=True)),
+        "directions": Direction.choices,
+        "flows": Flow.choices,
+        "route_options": _route_options(),
+        "drivers": Driver.objects.restrict(user, Action.CHANGE).order_by("full_name"),
+        "vehicles": Vehicle.objects.restrict(user, Action.CHANGE).order_by("plate"),
+        "provinces": province_choices(),
+        "commodities": Commodity.objects.filter(is_active=True).order_by("hs_heading", "code"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
+    user = actor(request)
+    if user.role != Role.DECLARANT:
+        return render(
+            request,
+            "error.html",
+            {"status": 403, "message": _("Only declarants make declarations.")},
+            status=403,
+        )
+    template = (
+        "shipments/_declaration_form.html" if request.htmx else "shipments/declaration_form.html"
+    )
+    if request.method == "GET":
+        initial: dict[str, Any] = {"direction": Direction.EXPORT, "lines": [{}]}
+        return render(request, template, _form_context(request, initial, {}))
+
+    post = request.POST
+    gate_code, _sep, route_code = post.get("gate_route", "").partition("/")
+    lines = _lines_from_post(post)
+    fields: dict[str, str] = {
+        name: str(post.get(name, "")).strip()
+        for name in (
+            "direction",
+            "flow",
+            "gate_route",
+            "vehicle_plate",
+            "trailer_plate",
+            "driver",
+            "origin_province",
+            "planned_arrival",
+            "customs_declaration_number",
+        )
+    }
+    values: dict[str, Any] = {**fields, "lines": lines or [{}]}
+    data = services.DeclarationInput(
+        direction=fields["direction"],
+        flow=fields["flow"],
+        gate=gate_code,
+        route=route_code,
+        vehicle_plate=fields["vehicle_plate"],
+        trailer_plate=fields["trailer_plate"],
+        driver=fields["driver"],
+        origin_province=fields["origin_province"] or None,
+        planned_arrival=_parse_arrival(fields["planned_arrival"]),
+        customs_declaration_number=fields["customs_declaration_number"],
+        lines=[services.LineInput(**line) for line in lines],
+    )
+    try:
+        declaration = services.do_create_declaration(actor=user, data=data)
+    except DomainError as exc:
+        errors = dict(exc.fields)
+        if "gate" in errors or "route" in errors:
+            errors["gate_route"] = errors.pop("gate", []) + errors.pop("route", [])
+        context = _form_context(request, values, errors)
+        context["form_error"] = str(exc.message)
+        return render(request, template, context, status=exc.status)
+    messages.success(request, _("Declaration %s saved.") % declaration.reference)
+    target = reverse("shipments:declaration-detail", args=[declaration.reference])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def goods_line_row(request: HttpRequest) -> HttpResponse:
+    try:
+        index = max(0, min(int(request.GET.get("index", "0")), services.MAX_LINES - 1))
+    except ValueError:
+        index = 0
+    return render(
+        request,
+        "shipments/_goods_line.html",
+        {
+            "index": index,
+            "line": {},
+            "line_errors": {},
+            "commodities": Commodity.objects.filter(is_active=True).order_by("hs_heading", "code"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def check_plate(request: HttpRequest) -> HttpResponse:
+    field = "trailer_plate" if "trailer_plate" in request.POST else "vehicle_plate"
+    raw = request.POST.get(field, "")
+    if not raw.strip():
+        return HttpResponse("")
+    try:
+        plate, _country = normalize_plate(raw)
+    except ValidationError as exc:
+        return render(request, "shipments/_plate_feedback.html", {"error": exc.messages[0]})
+    return render(request, "shipments/_plate_feedback.html", {"plate": plate})
+
+
+@login_required
+@require_GET
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    queryset = (
+        Declaration.objects.restrict(actor(request), Action.VIEW)
+        .select_related("enterprise", "gate", "route", "vehicle", "driver")
+        .order_by("-created_at")
+    )
+    state = request.GET.get("state", "")
+    if state in TruckState.values:
+        queryset = queryset.filter(state=state)
+    gate = request.GET.get("gate", "")
+    if gate:
+        queryset = queryset.filter(gate__code=gate)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "shipments/declaration_list.html",
+        {
+            "page": page,
+            "states": TruckState.choices,
+            "state": state,
+            "gate": gate,
+            "gates": Gate.objects.filter(is_active=True, mode="road"),
+        },
+    )
+
+
+def _detail_context(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
+    return {
+        "declaration": declaration,
+        "lines": declaration.lines.select_related("commodity"),
+        "history": declaration.history.order_by("at", "pk"),
+        "moves": lifecycle.available_to(declaration, actor(request)),
+    }
+
+
+@login_required
+@require_GET
+def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        declaration = services.visible_declaration(actor=actor(request), reference=reference)
+    except DomainError as exc:
+        return render(
+            request, "error.html", {"status": exc.status, "message": exc.message}, status=exc.status
+        )
+    return render(
+        request, "shipments/declaration_detail.html", _detail_context(request, declaration)
+    )
+
+
+@login_required
+@require_POST
+def declaration_transition(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        declaration = services.visible_declaration(actor=actor(request), reference=reference)
+        services.do_transition(
+            declaration_id=declaration.pk,
+            transition=request.POST.get("transition", ""),
+            actor=actor(request),
+            reason=request.POST.get("reason", ""),
+            location=request.POST.get("location", "")[:120],
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            return render(
+                request, "error.html", {"status": 404, "message": exc.message}, status=404
+            )
+        context = _detail_context(request, declaration)
+        context["transition_error"] = exc.message
+        context["transition_fields"] = exc.fields
+        return render(request, "shipments/declaration_detail.html", context, status=exc.status)
+    messages.success(request, _("Declaration %s updated.") % reference)
+    return redirect("shipments:declaration-detail", reference=reference)

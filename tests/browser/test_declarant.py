@@ -1,0 +1,81 @@
+import re
+from datetime import timedelta
+
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from cuakhau.testing import PASSWORD, World
+from shipments.models import Declaration
+from tests.browser.conftest import screenshot
+
+
+def _log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator(".who")).to_contain_text(username)
+
+
+def test_declarant_declares_sees_it_listed_and_switches_to_chinese(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    base = live_server.url
+    _log_in(page, base, "owner")
+    page.goto(f"{base}/declarations/new/")
+    expect(page.locator("h1")).to_have_text("Khai báo mới")
+
+    # A malformed plate is flagged inline as soon as the field changes (htmx).
+    page.fill("#id_vehicle_plate", "29C-12")
+    page.locator("#id_vehicle_plate").dispatch_event("change")
+    expect(page.locator("#vehicle-plate-feedback")).to_contain_text("29C-123.45")
+
+    arrival = timezone.localtime(timezone.now() + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M")
+    page.select_option("#id_direction", "export")
+    page.select_option("#id_gate_route", "huu-nghi/tan-thanh")
+    page.fill("#id_planned_arrival", arrival)
+    page.fill("#id_vehicle_plate", "29c 12345")
+    page.select_option("#id_driver", str(live_world.owner_driver.pk))
+    page.select_option("#id_origin_province", "86")
+    page.select_option("#id_lines-0-commodity", "dragon-fruit")
+    page.fill("#id_lines-0-weight_kg", "18000")
+    page.fill("#id_lines-0-value_usd", "16200")
+    page.click("button.primary[type=submit]")
+
+    page.wait_for_url(re.compile(r"/declarations/[0-9]{6}-[A-Z0-9]{6}/$"))
+    declaration = Declaration.objects.get()
+    expect(page.locator("#state")).to_have_text("Đã khai báo")
+    expect(page.locator("main")).to_contain_text("Thanh long")
+    expect(page.locator("main")).to_contain_text("29C-123.45")
+
+    page.goto(f"{base}/declarations/")
+    row = page.locator("#declarations tbody tr", has_text=declaration.reference)
+    expect(row).to_contain_text("Đã khai báo")
+    expect(row).to_contain_text("Tân Thanh")
+
+    page.select_option("#language", "zh-hans")
+    page.wait_for_load_state("load")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("h1")).to_have_text("申报单")
+    expect(page.locator("#declarations tbody tr", has_text=declaration.reference)).to_contain_text(
+        "已申报"
+    )
+    expect(page.locator("#declarations tbody tr", has_text=declaration.reference)).to_contain_text(
+        "新清"
+    )
+    shot = screenshot(page, "declarations-zh")
+    assert shot.stat().st_size > 10_000
+
+
+def test_visitor_sees_gates_with_todays_hours(page: Page, live_server, live_world: World) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server.url + "/")
+    row = page.locator("tr[data-gate=huu-nghi]")
+    expect(row).to_contain_text("Hữu Nghị")
+    expect(row).to_contain_text("07:00–23:00")
+    expect(page.locator("tr[data-gate=chi-ma]")).to_contain_text("Chưa công bố giờ làm việc")
+    page.select_option("#language", "zh-hans")
+    page.wait_for_load_state("load")
+    expect(page.locator("tr[data-gate=huu-nghi]")).to_contain_text("友谊")
+    screenshot(page, "gates-zh")
