@@ -1,0 +1,320 @@
+"""Online policies: who crosses in each hourly slot, knowing only trucks already ready.
+
+``fifo``      first come, first served per gate: what happened in 2021.
+``edf``       the green lane: earliest spoilage deadline first.
+``priority``  EDF among perishables that can still be saved, value-aware: every few slots a
+              Moore–Hodgson pass over the waiting perishables finds those that cannot all make
+              their deadlines with the published capacity and gives up the least valuable ones
+              first, so that doomed trucks no longer push savable ones past their deadlines (EDF's
+              domino effect under overload). Others then go first come, first served.
+``admission`` ``priority`` in the yard, plus hold-at-origin: each day the board announces the
+              day's capacity, and trucks that would push the yard over its capacity are told to
+              wait at origin and come when there is room.
+``divert``    ``priority`` at each gate, plus: a truck with alternative gates goes where its
+              expected crossing (queue ahead through the published capacity, plus transit) is
+              earliest.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from engine.ordering import order, ranks
+from engine.result import Outcome
+from engine.scenario import IntArray, Scenario
+
+#: How often (in open slots) ``priority`` re-checks which waiting perishables can still be saved.
+DOOM_CHECK_EVERY = 3
+
+
+def fifo(scenario: Scenario) -> Outcome:
+    """First come, first served per gate by ``(ready_hour, id)``, computed in closed form.
+
+    With trucks in FIFO order, the number crossed by the end of slot h is
+    ``D[h] = min(A[h], D[h-1] + capacity[h])`` where ``A[h]`` counts trucks ready by h; the
+    i-th truck crosses in the first slot where ``D`` exceeds i.
+    """
+    n, horizon = scenario.n_trucks, scenario.horizon_hours
+    cross = np.full(n, -1, dtype=np.int64)
+    eligible = np.ceil(scenario.ready_hour).astype(np.int64)
+    fifo_order = order([scenario.ready_hour], scenario.truck_ids)
+    for g in range(len(scenario.gates)):
+        mine = fifo_order[scenario.gate_index[fifo_order] == g]
+        if len(mine) == 0:
+            continue
+        arrived = np.cumsum(np.bincount(eligible[mine], minlength=horizon)[:horizon])
+        capacity = scenario.capacity[g].tolist()
+        done = np.empty(horizon, dtype=np.int64)
+        total = 0
+        for h, (a, c) in enumerate(zip(arrived.tolist(), capacity, strict=True)):
+            total = min(a, total + c)
+            done[h] = total
+        slot = np.searchsorted(done, np.arange(len(mine)), side="right")
+        cross[mine] = np.where(slot < horizon, slot, -1)
+    return _outcome("fifo", scenario, cross)
+
+
+def edf(scenario: Scenario) -> Outcome:
+    """Earliest deadline first, by ``(ready_hour + shelf_life_hours, ready_hour, id)``."""
+    rank = ranks(order([scenario.deadline(), scenario.ready_hour], scenario.truck_ids))
+    return _outcome("edf", scenario, _by_rank(scenario, rank))
+
+
+def fifo_by_rank(scenario: Scenario) -> Outcome:
+    """FIFO through the same heap loop as ``edf`` (a cross-check of the closed form)."""
+    rank = ranks(order([scenario.ready_hour], scenario.truck_ids))
+    return _outcome("fifo", scenario, _by_rank(scenario, rank))
+
+
+def _outcome(policy: str, scenario: Scenario, cross: IntArray) -> Outcome:
+    return Outcome(
+        policy=policy,
+        cross_hour=cross,
+        gate_index=scenario.gate_index.copy(),
+        yard_entry=scenario.ready_hour.copy(),
+        held_hours=np.zeros(scenario.n_trucks),
+    )
+
+
+def _by_rank(scenario: Scenario, rank: IntArray) -> IntArray:
+    """Each slot, each gate sends its ready trucks of lowest rank, up to capacity."""
+    n, horizon = scenario.n_trucks, scenario.horizon_hours
+    cross = np.full(n, -1, dtype=np.int64)
+    truck_of_rank = np.empty(n, dtype=np.int64)
+    truck_of_rank[rank] = np.arange(n)
+    eligible = np.ceil(scenario.ready_hour).astype(np.int64)
+    for g in range(len(scenario.gates)):
+        mine = np.flatnonzero(scenario.gate_index == g)
+        mine = mine[np.argsort(eligible[mine], kind="stable")]
+        arrivals = eligible[mine].tolist()
+        arrival_ranks = rank[mine].tolist()
+        capacity = scenario.capacity[g].tolist()
+        heap: list[int] = []
+        crossed_ranks: list[int] = []
+        crossed_slots: list[int] = []
+        p, count, h = 0, len(mine), 0
+        push, pop = heapq.heappush, heapq.heappop
+        while h < horizon:
+            while p < count and arrivals[p] <= h:
+                push(heap, arrival_ranks[p])
+                p += 1
+            if not heap:
+                if p == count:
+                    break
+                h = arrivals[p]
+                continue
+            for _ in range(min(capacity[h], len(heap))):
+                crossed_ranks.append(pop(heap))
+                crossed_slots.append(h)
+            h += 1
+        if crossed_ranks:
+            cross[truck_of_rank[np.asarray(crossed_ranks, dtype=np.int64)]] = crossed_slots
+    return cross
+
+
+class _General:
+    """The slot-by-slot simulation behind ``priority``, ``admission`` and ``divert``."""
+
+    def __init__(
+        self, scenario: Scenario, *, admission: bool, divert: bool, origin_rate: float
+    ) -> None:
+        self.sc = scenario
+        self.admission, self.divert, self.origin_rate = admission, divert, origin_rate
+        n, horizon, gates = scenario.n_trucks, scenario.horizon_hours, len(scenario.gates)
+        self.deadline = scenario.deadline().tolist()
+        neg_value = -scenario.value_vnd.astype(np.float64)
+        self.rank_p = ranks(
+            order([scenario.deadline(), neg_value, scenario.ready_hour], scenario.truck_ids)
+        ).tolist()
+        self.rank_f = ranks(order([scenario.ready_hour], scenario.truck_ids)).tolist()
+        self.by_rank_p = [0] * n
+        for i, r in enumerate(self.rank_p):
+            self.by_rank_p[r] = i
+        self.by_rank_f = [0] * n
+        for i, r in enumerate(self.rank_f):
+            self.by_rank_f[r] = i
+        self.value = scenario.value_vnd.tolist()
+        self.perishable = scenario.perishable.tolist()
+        self.capacity = scenario.capacity.tolist()
+        self.cumcap = np.concatenate(
+            [np.zeros((gates, 1), dtype=np.int64), np.cumsum(scenario.capacity, axis=1)], axis=1
+        )
+        self.cumcap_list = self.cumcap.tolist()
+        self.yard_cap = [
+            g.yard_capacity if g.yard_capacity is not None else math.inf for g in scenario.gates
+        ]
+        self.cross = [-1] * n
+        self.gate = scenario.gate_index.tolist()
+        self.entry = scenario.ready_hour.tolist()
+        self.held = [0.0] * n
+        self.heap_p: list[list[int]] = [[] for _ in range(gates)]
+        self.heap_o: list[list[int]] = [[] for _ in range(gates)]
+        self.origin: list[list[tuple[int, int]]] = [[] for _ in range(gates)]
+        self.occupancy = [0] * gates
+        self.committed = [0] * gates  # assigned to the gate and not crossed (diversion estimates)
+        self.quota = [math.inf] * gates
+        self.pending: list[list[int]] = [[] for _ in range(horizon + 1)]
+        self.open_slots_seen = [0] * gates
+        eligible = np.ceil(scenario.ready_hour).astype(np.int64)
+        self.ready_at: list[list[int]] = [[] for _ in range(horizon + 1)]
+        for i in np.argsort(eligible, kind="stable").tolist():
+            self.ready_at[int(eligible[i])].append(i)
+
+    def run(self, policy: str) -> Outcome:
+        sc, horizon = self.sc, self.sc.horizon_hours
+        gates = range(len(sc.gates))
+        for h in range(horizon):
+            for i in self.ready_at[h]:
+                self._decide(i, h)
+            if self.admission and h % 24 == 0:
+                for g in gates:
+                    today = self.cumcap_list[g][min(h + 24, horizon)] - self.cumcap_list[g][h]
+                    self.quota[g] = self.yard_cap[g] - self.occupancy[g] + today
+            for i in self.pending[h]:
+                g = self.gate[i]
+                if self.admission:
+                    heapq.heappush(self.origin[g], self._origin_key(i, h))
+                else:
+                    self._enter_yard(i, g, h)
+            if self.admission:
+                for g in gates:
+                    self._admit(g, h)
+            for g in gates:
+                if self.heap_p[g] or self.heap_o[g]:
+                    self._serve(g, h)
+        for g in gates:  # still held at origin at the horizon
+            for _key, i in self.origin[g]:
+                self.held[i] = horizon - math.ceil(self.entry[i])
+                self.entry[i] = float(horizon)
+        return Outcome(
+            policy=policy,
+            cross_hour=np.asarray(self.cross, dtype=np.int64),
+            gate_index=np.asarray(self.gate, dtype=np.int64),
+            yard_entry=np.asarray(self.entry, dtype=np.float64),
+            held_hours=np.asarray(self.held, dtype=np.float64),
+            origin_rate=self.origin_rate,
+        )
+
+    def _decide(self, i: int, h: int) -> None:
+        own = self.gate[i]
+        choice, arrival = own, h
+        alternatives = self.sc.alt_gates[i] if self.divert else ()
+        if alternatives:
+            best = self._expected_cross(own, h)
+            for alt in alternatives:
+                entry = self.sc.ready_hour[i] + self.sc.transit(own, alt)
+                slot = math.ceil(entry)
+                expected = self._expected_cross(alt, slot)
+                if expected < best:
+                    best, choice, arrival = expected, alt, slot
+            if choice != own:
+                self.gate[i] = choice
+                self.entry[i] = float(self.sc.ready_hour[i] + self.sc.transit(own, choice))
+        self.committed[choice] += 1
+        if arrival < self.sc.horizon_hours:
+            self.pending[arrival].append(i)
+        else:
+            self.entry[i] = float(self.sc.horizon_hours)
+
+    def _expected_cross(self, g: int, slot: int) -> float:
+        """The first slot by which the published capacity clears everyone committed, plus one."""
+        if slot >= self.sc.horizon_hours:
+            return math.inf
+        need = self.cumcap[g, slot] + self.committed[g] + 1
+        found = int(np.searchsorted(self.cumcap[g], need, side="left"))
+        return math.inf if found > self.sc.horizon_hours else float(found - 1)
+
+    def _origin_key(self, i: int, h: int) -> tuple[int, int]:
+        """Savable perishables first by deadline, then the rest first come, first served."""
+        savable = self.perishable[i] and self.deadline[i] > h
+        return (self.rank_p[i] if savable else len(self.rank_p) + self.rank_f[i]), i
+
+    def _admit(self, g: int, h: int) -> None:
+        origin = self.origin[g]
+        while origin and self.occupancy[g] < self.yard_cap[g] and self.quota[g] > 0:
+            key, i = heapq.heappop(origin)
+            if key < len(self.rank_p) and self.deadline[i] <= h:  # spoiled while held: requeue
+                heapq.heappush(origin, self._origin_key(i, h))
+                continue
+            came = math.ceil(self.entry[i])
+            if h > came:
+                self.held[i] = float(h - came)
+                self.entry[i] = float(h)
+            self.quota[g] -= 1
+            self._enter_yard(i, g, h)
+
+    def _enter_yard(self, i: int, g: int, h: int) -> None:
+        self.occupancy[g] += 1
+        if self.perishable[i] and self.deadline[i] > h:
+            heapq.heappush(self.heap_p[g], self.rank_p[i])
+        else:
+            heapq.heappush(self.heap_o[g], self.rank_f[i])
+
+    def _serve(self, g: int, h: int) -> None:
+        heap_p, heap_o, by_p, by_f = self.heap_p[g], self.heap_o[g], self.by_rank_p, self.by_rank_f
+        while heap_p and self.deadline[by_p[heap_p[0]]] <= h:  # spoiled while waiting
+            i = by_p[heapq.heappop(heap_p)]
+            heapq.heappush(heap_o, self.rank_f[i])
+        capacity = self.capacity[g][h]
+        if capacity == 0:
+            return
+        self.open_slots_seen[g] += 1
+        if heap_p and len(heap_p) > capacity and self.open_slots_seen[g] % DOOM_CHECK_EVERY == 1:
+            self._give_up_doomed(g, h)
+            heap_p = self.heap_p[g]
+        for _ in range(capacity):
+            if heap_p:
+                i = by_p[heapq.heappop(heap_p)]
+            elif heap_o:
+                i = by_f[heapq.heappop(heap_o)]
+            else:
+                break
+            self.cross[i] = h
+            self.occupancy[g] -= 1
+            self.committed[g] -= 1
+
+    def _give_up_doomed(self, g: int, h: int) -> None:
+        """Moore–Hodgson by value: keep the most valuable set that can all meet their deadlines."""
+        by_p, cumcap, horizon = self.by_rank_p, self.cumcap_list[g], self.sc.horizon_hours
+        kept: list[tuple[int, int]] = []  # min-heap of (value, rank)
+        base = cumcap[h]
+        for r in sorted(self.heap_p[g]):
+            i = by_p[r]
+            heapq.heappush(kept, (self.value[i], r))
+            last = math.ceil(self.deadline[i])
+            if last > horizon:
+                continue  # still waiting at the horizon is not spoiled for this truck
+            if len(kept) > cumcap[last] - base:
+                _v, dropped = heapq.heappop(kept)
+                heapq.heappush(self.heap_o[g], self.rank_f[by_p[dropped]])
+        self.heap_p[g] = [r for _v, r in kept]
+        heapq.heapify(self.heap_p[g])
+
+
+def priority(scenario: Scenario) -> Outcome:
+    return _General(scenario, admission=False, divert=False, origin_rate=1.0).run("priority")
+
+
+def admission(scenario: Scenario, *, origin_rate: float = 1.0) -> Outcome:
+    """Hold at origin so that no yard exceeds its capacity; shelf life runs at ``origin_rate``
+    there (1.0: as in the yard; 0.5 for goods kept cold at origin)."""
+    return _General(scenario, admission=True, divert=False, origin_rate=origin_rate).run(
+        "admission"
+    )
+
+
+def divert(scenario: Scenario) -> Outcome:
+    return _General(scenario, admission=False, divert=True, origin_rate=1.0).run("divert")
+
+
+ONLINE: dict[str, Callable[[Scenario], Outcome]] = {
+    "fifo": fifo,
+    "edf": edf,
+    "priority": priority,
+    "admission": admission,
+    "divert": divert,
+}
