@@ -46,3 +46,7 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/static
+
+## The engine's benchmarks; writes docs/benchmarks.md (a few minutes).
+bench: $(STAMP)
+	$(BIN)/python -m engine.bench --output docs/benchmarks.md

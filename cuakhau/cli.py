@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+ENGINE_COMMANDS = ("simulate", "scenario", "forecast")
 ALIASES = {
     "load-reference": "load_reference",
     "verify-audit": "verify_audit",
@@ -21,6 +22,10 @@ ALIASES = {
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cuakhau.settings")
     args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] in ENGINE_COMMANDS:
+        from engine.cli import COMMANDS
+
+        sys.exit(COMMANDS[args[1]](args[2:]))
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
     from django.core.management import execute_from_command_line

@@ -1,25 +1,27 @@
 """The clairvoyant optimum and the fluid bound: what no online policy can beat.
 
 ``optimum`` knows every truck in advance. It minimises first the value of spoiled trucks, then
-the hours waited, in two exact steps:
+the hours waited, in two exact steps, each a min-cost flow (OR-Tools):
 
-1. **Which perishables to save.** Perishables that can still spoil within the horizon are
-   matched to (gate, slot) pairs inside their freshness window by min-cost flow (OR-Tools), each
-   match worth its value; capacity per slot bounds the matches. This is the whole spoilage
-   question: every other truck can only take capacity the saved ones leave.
-2. **Who crosses when.** Without diversion, any schedule that never leaves a slot idle while
-   trucks wait has the same total waiting time at a gate, so the saved set goes earliest
-   deadline first (which meets every deadline of a feasible set of unit jobs) and everyone
-   else fills the remaining capacity first come, first served. With diversion the choice of
-   gate changes waiting, so a second min-cost flow assigns every truck (saved ones inside their
-   windows) through a per-gate *waiting chain* whose arcs cost one hour each.
+1. **Which perishables to save.** Perishables that could spoil within the horizon are matched to
+   (gate, slot) pairs inside their freshness window, each match worth the truck's value, with
+   each slot's capacity as the bound. Every other truck can only take the capacity they leave.
+2. **Who crosses when, and where.** Without diversion, any schedule that never leaves a slot
+   idle while trucks wait has the same total waiting at a gate, so the saved trucks go earliest
+   deadline first (which meets every deadline of a feasible set of unit jobs) and the others
+   fill the remaining capacity first come, first served. With diversion, the gate matters: a
+   second flow, whose slot arcs cost their hour, picks each truck's gate (saved trucks inside
+   their windows), and each gate is then scheduled earliest deadline first.
+
+A truck reaches the slots of its window through a segment tree over the hours of each gate: it
+links to the O(log H) tree nodes that cover its window, and tree arcs lead down to the slots.
+That keeps the network to a few dozen arcs per truck instead of one per hour of its window.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -30,6 +32,62 @@ from engine.scenario import BoolArray, IntArray, Scenario
 
 #: Arc costs must stay below about 2^63 / (2.4 × nodes) for OR-Tools' cost scaling.
 COST_BUDGET = 2**56
+
+
+class _Network:
+    """Arcs for one min-cost flow, with a segment tree of slots per gate."""
+
+    def __init__(self, scenario: Scenario, trucks: int, slot_cost: bool) -> None:
+        self.sc = scenario
+        self.horizon = scenario.horizon_hours
+        self.size = 1 << max(1, (self.horizon - 1).bit_length())
+        self.trucks = trucks
+        self.tree_base = trucks
+        self.sink = trucks + len(scenario.gates) * 2 * self.size
+        self.tails: list[int] = []
+        self.heads: list[int] = []
+        self.caps: list[int] = []
+        self.costs: list[int] = []
+        for g in range(len(scenario.gates)):
+            base = self._node(g, 0)
+            for node in range(1, self.size):
+                for child in (2 * node, 2 * node + 1):
+                    self.arc(base + node, base + child, trucks, 0)
+            for h in range(self.horizon):
+                cap = int(scenario.capacity[g, h])
+                if cap:
+                    self.arc(base + self.size + h, self.sink, cap, h if slot_cost else 0)
+
+    def _node(self, g: int, node: int) -> int:
+        return self.tree_base + g * 2 * self.size + node
+
+    def arc(self, tail: int, head: int, cap: int, cost: int) -> int:
+        self.tails.append(tail)
+        self.heads.append(head)
+        self.caps.append(cap)
+        self.costs.append(cost)
+        return len(self.tails) - 1
+
+    def window(self, truck: int, g: int, first: int, last: int, cost: int) -> list[int]:
+        """Arcs from a truck to the tree nodes covering slots [first, last) of gate g."""
+        made = []
+        lo, hi = first + self.size, min(last, self.horizon) + self.size
+        while lo < hi:
+            if lo & 1:
+                made.append(self.arc(truck, self._node(g, lo), 1, cost))
+                lo += 1
+            if hi & 1:
+                hi -= 1
+                made.append(self.arc(truck, self._node(g, hi), 1, cost))
+            lo >>= 1
+            hi >>= 1
+        return made
+
+    def solve(self) -> IntArray:
+        supplies = np.zeros(self.sink + 1, dtype=np.int64)
+        supplies[: self.trucks] = 1
+        supplies[self.sink] = -self.trucks
+        return _solve(self.tails, self.heads, self.caps, self.costs, supplies)
 
 
 def _solve(
@@ -67,58 +125,28 @@ def save_perishables(
 
     Returns ``(saved, gate)`` with the gate each saved truck is matched to.
     """
-    n, horizon, gates = scenario.n_trucks, scenario.horizon_hours, len(scenario.gates)
+    horizon = scenario.horizon_hours
     deadline = scenario.deadline()
-    at_risk = np.flatnonzero(scenario.perishable & (np.ceil(deadline) <= horizon))
-    saved = np.zeros(n, dtype=np.bool_)
+    at_risk = np.flatnonzero(scenario.perishable & (np.ceil(deadline) <= horizon)).tolist()
+    saved = np.zeros(scenario.n_trucks, dtype=np.bool_)
     gate = scenario.gate_index.copy()
-    if len(at_risk) == 0:
+    if not at_risk:
         return saved, gate
-    k = len(at_risk)
-
-    def slot_node(g: int, h: int) -> int:
-        return k + g * horizon + h
-
-    sink = k + gates * horizon
+    net = _Network(scenario, len(at_risk), slot_cost=False)
     top = int(scenario.value_vnd[at_risk].max(initial=1)) or 1
-    unit = max(1, math.ceil(top / (COST_BUDGET // (sink + 1))))
-    tails: list[int] = []
-    heads: list[int] = []
-    caps: list[int] = []
-    costs: list[int] = []
-    match: list[tuple[int, int]] = []  # (truck, gate) for arcs that save a truck
-    capacity = scenario.capacity
-    for node, i in enumerate(at_risk.tolist()):
-        tails.append(node)
-        heads.append(sink)
-        caps.append(1)
-        costs.append(0)
-        match.append((-1, -1))
+    unit = max(1, math.ceil(top / (COST_BUDGET // (net.sink + 1))))
+    owner: dict[int, tuple[int, int]] = {}
+    for node, i in enumerate(at_risk):
+        net.arc(node, net.sink, 1, 0)  # not saved
         worth = -(int(scenario.value_vnd[i]) // unit + 1)  # +1: a worthless truck still counts
         last = math.ceil(deadline[i])
         for g, first in _options(scenario, i, use_alternatives):
-            for h in range(first, min(last, horizon)):
-                if capacity[g, h]:
-                    tails.append(node)
-                    heads.append(slot_node(g, h))
-                    caps.append(1)
-                    costs.append(worth)
-                    match.append((i, g))
-    for g in range(gates):
-        for h in range(horizon):
-            if capacity[g, h]:
-                tails.append(slot_node(g, h))
-                heads.append(sink)
-                caps.append(int(capacity[g, h]))
-                costs.append(0)
-                match.append((-1, -1))
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:k] = 1
-    supplies[sink] = -k
-    flows = _solve(tails, heads, caps, costs, supplies)
+            for a in net.window(node, g, first, last, worth):
+                owner[a] = (i, g)
+    flows = net.solve()
     for a in np.flatnonzero(flows).tolist():
-        i, g = match[a]
-        if i >= 0:
+        if a in owner:
+            i, g = owner[a]
             saved[i] = True
             gate[i] = g
     return saved, gate
@@ -127,10 +155,10 @@ def save_perishables(
 def optimum(scenario: Scenario, *, use_alternatives: bool = True) -> Outcome:
     use_alternatives = use_alternatives and any(scenario.alt_gates)
     saved, gate = save_perishables(scenario, use_alternatives=use_alternatives)
+    served = np.ones(scenario.n_trucks, dtype=np.bool_)
     if use_alternatives:
-        cross, gate = _schedule_with_diversion(scenario, saved, gate)
-    else:
-        cross = _schedule_one_gate_each(scenario, saved)
+        gate, served = _choose_gates(scenario, saved)
+    cross = _schedule(scenario, saved, gate, served)
     entry = scenario.ready_hour.copy()
     for i in np.flatnonzero(gate != scenario.gate_index).tolist():
         entry[i] += scenario.transit(int(scenario.gate_index[i]), int(gate[i]))
@@ -146,8 +174,35 @@ def optimum(scenario: Scenario, *, use_alternatives: bool = True) -> Outcome:
     return outcome
 
 
-def _schedule_one_gate_each(scenario: Scenario, saved: BoolArray) -> IntArray:
-    """Saved trucks earliest deadline first, then everyone else first come, first served."""
+def _choose_gates(scenario: Scenario, saved: BoolArray) -> tuple[IntArray, BoolArray]:
+    """Step 2 with diversion: each truck's gate, minimising total hours waited."""
+    n, horizon = scenario.n_trucks, scenario.horizon_hours
+    net = _Network(scenario, n, slot_cost=True)
+    deadline = scenario.deadline()
+    owner: dict[int, int] = {}
+    for i in range(n):
+        last = math.ceil(deadline[i]) if saved[i] else horizon
+        if not saved[i]:
+            net.arc(i, net.sink, 1, horizon)  # still waiting at the horizon
+        for g, first in _options(scenario, i, True):
+            for a in net.window(i, g, first, last, 0):
+                owner[a] = g
+    flows = net.solve()
+    gate = scenario.gate_index.copy()
+    served = np.zeros(n, dtype=np.bool_)
+    for a in np.flatnonzero(flows).tolist():
+        if a in owner:
+            i = net.tails[a]
+            gate[i] = owner[a]
+            served[i] = True
+    return gate, served
+
+
+def _schedule(scenario: Scenario, saved: BoolArray, gate: IntArray, served: BoolArray) -> IntArray:
+    """Per gate: saved trucks earliest deadline first, then the others first come first served.
+
+    Trucks the flow left unserved (only with diversion) wait to the horizon.
+    """
     n, horizon = scenario.n_trucks, scenario.horizon_hours
     rank_d = ranks(order([scenario.deadline(), scenario.ready_hour], scenario.truck_ids)).tolist()
     rank_f = ranks(order([scenario.ready_hour], scenario.truck_ids)).tolist()
@@ -157,111 +212,41 @@ def _schedule_one_gate_each(scenario: Scenario, saved: BoolArray) -> IntArray:
         by_d[rank_d[i]] = i
         by_f[rank_f[i]] = i
     cross = np.full(n, -1, dtype=np.int64)
-    eligible = np.ceil(scenario.ready_hour).astype(np.int64)
+    first_slot = np.ceil(
+        scenario.ready_hour
+        + np.asarray(
+            [
+                scenario.transit(int(scenario.gate_index[i]), int(gate[i]))
+                if gate[i] != scenario.gate_index[i]
+                else 0.0
+                for i in range(n)
+            ]
+        )
+    ).astype(np.int64)
     saved_list = saved.tolist()
     for g in range(len(scenario.gates)):
-        mine = np.flatnonzero(scenario.gate_index == g)
-        mine = mine[np.argsort(eligible[mine], kind="stable")].tolist()
+        mine = np.flatnonzero((gate == g) & served)
+        mine = mine[np.argsort(first_slot[mine], kind="stable")].tolist()
         capacity = scenario.capacity[g].tolist()
-        first: list[int] = []
+        urgent: list[int] = []
         rest: list[int] = []
         p = 0
         for h in range(horizon):
-            while p < len(mine) and eligible[mine[p]] <= h:
+            while p < len(mine) and first_slot[mine[p]] <= h:
                 i = mine[p]
-                heapq.heappush(first, rank_d[i]) if saved_list[i] else heapq.heappush(
-                    rest, rank_f[i]
-                )
+                if saved_list[i]:
+                    heapq.heappush(urgent, rank_d[i])
+                else:
+                    heapq.heappush(rest, rank_f[i])
                 p += 1
             for _ in range(capacity[h]):
-                if first:
-                    cross[by_d[heapq.heappop(first)]] = h
+                if urgent:
+                    cross[by_d[heapq.heappop(urgent)]] = h
                 elif rest:
                     cross[by_f[heapq.heappop(rest)]] = h
                 else:
                     break
     return cross
-
-
-def _schedule_with_diversion(
-    scenario: Scenario, saved: BoolArray, gate: IntArray
-) -> tuple[IntArray, IntArray]:
-    """All trucks by min-cost flow on waiting hours; saved ones stay inside their windows."""
-    n, horizon, gates = scenario.n_trucks, scenario.horizon_hours, len(scenario.gates)
-
-    def slot_node(g: int, h: int) -> int:
-        return n + g * horizon + h
-
-    def chain_node(g: int, h: int) -> int:
-        return n + gates * horizon + g * (horizon + 1) + h
-
-    sink = n + gates * horizon + gates * (horizon + 1)
-    tails: list[int] = []
-    heads: list[int] = []
-    caps: list[int] = []
-    costs: list[int] = []
-    kinds: list[tuple[int, int, int]] = []
-
-    def arc(
-        t: int, hd: int, cap: int, cost: int, kind: tuple[int, int, int] = (-1, -1, -3)
-    ) -> None:
-        tails.append(t)
-        heads.append(hd)
-        caps.append(cap)
-        costs.append(cost)
-        kinds.append(kind)
-
-    capacity = scenario.capacity
-    chain_exit: dict[tuple[int, int], int] = {}
-    for g in range(gates):
-        for h in range(horizon):
-            if capacity[g, h]:
-                arc(slot_node(g, h), sink, int(capacity[g, h]), 0)
-                chain_exit[(g, h)] = len(tails)
-                arc(chain_node(g, h), slot_node(g, h), n, 0)
-            arc(chain_node(g, h), chain_node(g, h + 1), n, 1)
-        arc(chain_node(g, horizon), sink, n, 0)
-    deadline = scenario.deadline()
-    for i in range(n):
-        ref = math.ceil(float(scenario.ready_hour[i]))
-        for x, first in _options(scenario, i, True):
-            if saved[i]:
-                for h in range(first, min(math.ceil(deadline[i]), horizon)):
-                    if capacity[x, h]:
-                        arc(i, slot_node(x, h), 1, h - ref, (i, x, h))
-            elif first >= horizon:
-                arc(i, chain_node(x, horizon), 1, horizon - ref, (i, x, -2))
-            else:
-                arc(i, chain_node(x, first), 1, first - ref, (i, x, -1))
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:n] = 1
-    supplies[sink] = -n
-    flows = _solve(tails, heads, caps, costs, supplies)
-    cross = np.full(n, -1, dtype=np.int64)
-    gate = scenario.gate_index.copy()
-    entrants: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for a in np.flatnonzero(flows).tolist():
-        i, x, h = kinds[a]
-        if i < 0:
-            continue
-        gate[i] = x
-        if h >= 0:
-            cross[i] = h
-        elif h == -1:
-            entrants[x].append((heads[a] - chain_node(x, 0), i))
-    for x, joined in entrants.items():
-        joined.sort()
-        leaving = [
-            h
-            for h in range(horizon)
-            if (x, h) in chain_exit
-            for _ in range(int(flows[chain_exit[(x, h)]]))
-        ]
-        for (entered, i), h in zip(joined, leaving, strict=False):
-            if h < entered:
-                raise RuntimeError("chain matching let a truck leave before it joined")
-            cross[i] = h
-    return cross, gate
 
 
 def fluid_bound(scenario: Scenario) -> float:

@@ -1,0 +1,114 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.forecast import (
+    ForecastInputError,
+    backlog,
+    evaluate,
+    forecast,
+    holiday_features,
+    synthetic_arrivals,
+)
+
+
+def test_holiday_features_know_tet_and_both_countries() -> None:
+    x = holiday_features(pd.to_datetime(["2027-02-06", "2027-10-01", "2027-09-02", "2027-03-10"]))
+    assert x["tet"].tolist() == [1, 0, 0, 0]
+    assert x["cn_holiday"].tolist() == [0, 1, 0, 0]  # China's National Day
+    assert x["vn_holiday"].tolist() == [0, 0, 1, 0]  # Vietnam's National Day
+
+
+def test_forecast_format_and_holiday_dip() -> None:
+    history = synthetic_arrivals(series=3, start="2024-01-01", days=400, seed=3)
+    out = forecast(history, 14)
+    assert list(out.columns) == ["unique_id", "ds", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert len(out) == 3 * 14
+    assert (out["lo95"] <= out["lo80"]).all() and (out["lo80"] <= out["mean"]).all()
+    assert (out["mean"] <= out["hi80"]).all() and (out["hi80"] <= out["hi95"]).all()
+    # Forecasting into Tết 2025 (29 Jan): the holiday effect learnt from Tết 2024 applies.
+    tet = synthetic_arrivals(series=1, start="2023-10-01", days=480, seed=4)
+    ahead = forecast(tet, 21)
+    around = ahead.set_index("ds")["mean"]
+    assert around[pd.Timestamp("2025-01-29")] < 0.4 * around[pd.Timestamp("2025-02-12")]
+
+
+def test_rolling_origin_beats_seasonal_naive_with_calibrated_intervals() -> None:
+    history = synthetic_arrivals(series=12, days=731, seed=11)
+    scores = evaluate(history, 14, windows=6)
+    assert scores.mase_ratio <= 0.85
+    assert 0.70 <= scores.coverage80 <= 0.90
+    assert scores.coverage95 >= 0.88
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"]}), "missing column"),
+        (pd.DataFrame({"unique_id": ["a"] * 30, "ds": ["bad"] * 30, "y": [1] * 30}), "row 2: ds"),
+        (
+            pd.DataFrame(
+                {
+                    "unique_id": ["a"] * 30,
+                    "ds": pd.date_range("2024-01-01", periods=30),
+                    "y": [-1] * 30,
+                }
+            ),
+            "must be a count",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "unique_id": ["a"] * 30,
+                    "ds": list(pd.date_range("2024-01-01", periods=15)) * 2,
+                    "y": [1] * 30,
+                }
+            ),
+            "appears twice",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "unique_id": ["a"] * 30,
+                    "ds": pd.date_range("2024-01-01", periods=30, freq="2D"),
+                    "y": [1] * 30,
+                }
+            ),
+            "one value per day",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "unique_id": ["a"] * 10,
+                    "ds": pd.date_range("2024-01-01", periods=10),
+                    "y": [1] * 10,
+                }
+            ),
+            "at least 21",
+        ),
+    ],
+)
+def test_bad_history_is_refused_clearly(frame: pd.DataFrame, message: str) -> None:
+    with pytest.raises(ForecastInputError, match=message):
+        forecast(frame, 7)
+
+
+def test_backlog_finds_the_day_the_yard_fills() -> None:
+    days = pd.date_range("2026-01-01", periods=10)
+    rows = pd.DataFrame(
+        {
+            "unique_id": "x",
+            "ds": days,
+            "mean": 300.0,
+            "lo80": 280.0,
+            "hi80": 320.0,
+            "lo95": 270.0,
+            "hi95": 330.0,
+        }
+    )
+    result = backlog(rows, [200] * 10, initial_queue=100, yard_capacity=550)
+    # +100 trucks a day on top of 100: about 500 after day 4, 600 after day 5.
+    assert result.first_day_likely_full == "2026-01-05"
+    assert np.all(np.diff(result.p50) > 0)
+    calm = backlog(rows, [400] * 10, initial_queue=0, yard_capacity=600)
+    assert calm.first_day_likely_full is None and max(calm.prob_full) == 0
