@@ -204,13 +204,10 @@ def _schedule(scenario: Scenario, saved: BoolArray, gate: IntArray, served: Bool
     Trucks the flow left unserved (only with diversion) wait to the horizon.
     """
     n, horizon = scenario.n_trucks, scenario.horizon_hours
-    rank_d = ranks(order([scenario.deadline(), scenario.ready_hour], scenario.truck_ids)).tolist()
-    rank_f = ranks(order([scenario.ready_hour], scenario.truck_ids)).tolist()
-    by_d = [0] * n
-    by_f = [0] * n
-    for i in range(n):
-        by_d[rank_d[i]] = i
-        by_f[rank_f[i]] = i
+    by_deadline = order([scenario.deadline(), scenario.ready_hour], scenario.truck_ids)
+    by_arrival = order([scenario.ready_hour], scenario.truck_ids)
+    rank_d, rank_f = ranks(by_deadline).tolist(), ranks(by_arrival).tolist()
+    by_d, by_f = by_deadline.tolist(), by_arrival.tolist()
     cross = np.full(n, -1, dtype=np.int64)
     first_slot = np.ceil(
         scenario.ready_hour

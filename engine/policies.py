@@ -127,16 +127,15 @@ class _General:
         n, horizon, gates = scenario.n_trucks, scenario.horizon_hours, len(scenario.gates)
         self.deadline = scenario.deadline().tolist()
         neg_value = -scenario.value_vnd.astype(np.float64)
-        self.rank_p = ranks(
-            order([scenario.deadline(), neg_value, scenario.ready_hour], scenario.truck_ids)
-        ).tolist()
-        self.rank_f = ranks(order([scenario.ready_hour], scenario.truck_ids)).tolist()
-        self.by_rank_p = [0] * n
-        for i, r in enumerate(self.rank_p):
-            self.by_rank_p[r] = i
-        self.by_rank_f = [0] * n
-        for i, r in enumerate(self.rank_f):
-            self.by_rank_f[r] = i
+        by_deadline = order(
+            [scenario.deadline(), neg_value, scenario.ready_hour], scenario.truck_ids
+        )
+        by_arrival = order([scenario.ready_hour], scenario.truck_ids)
+        # rank_*[truck] is its position in the order; by_rank_*[position] is the truck.
+        self.rank_p = ranks(by_deadline).tolist()
+        self.rank_f = ranks(by_arrival).tolist()
+        self.by_rank_p = by_deadline.tolist()
+        self.by_rank_f = by_arrival.tolist()
         self.value = scenario.value_vnd.tolist()
         self.perishable = scenario.perishable.tolist()
         self.capacity = scenario.capacity.tolist()

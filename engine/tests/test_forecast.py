@@ -112,3 +112,14 @@ def test_backlog_finds_the_day_the_yard_fills() -> None:
     assert np.all(np.diff(result.p50) > 0)
     calm = backlog(rows, [400] * 10, initial_queue=0, yard_capacity=600)
     assert calm.first_day_likely_full is None and max(calm.prob_full) == 0
+
+
+def test_hourly_series() -> None:
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2025-01-01", periods=24 * 60, freq="h")
+    daily_wave = 20 + 10 * np.sin(np.arange(len(ds)) * 2 * np.pi / 24)
+    history = pd.DataFrame({"unique_id": "huu-nghi", "ds": ds, "y": rng.poisson(daily_wave)})
+    out = forecast(history, 48, "H")
+    assert len(out) == 48 and out["ds"].iloc[0] == pd.Timestamp("2025-03-02 00:00")
+    peak, trough = out["mean"].iloc[6], out["mean"].iloc[18]  # the wave peaks at 06:00
+    assert peak > trough + 10
