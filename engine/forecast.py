@@ -24,6 +24,7 @@ from typing import Any
 
 import holidays as holiday_calendars
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, SeasonalNaive
@@ -63,7 +64,7 @@ def _season(freq: str) -> int:
     return 24 if freq == "h" else 7
 
 
-def _effects(group: pd.DataFrame, freq: str) -> npt_array:
+def _effects(group: pd.DataFrame, freq: str) -> npt.NDArray[np.float64]:
     """Holiday coefficients on the log scale for one series."""
     x = holiday_features(group["ds"]).to_numpy()
     stamps = pd.DatetimeIndex(group["ds"])
@@ -72,11 +73,8 @@ def _effects(group: pd.DataFrame, freq: str) -> npt_array:
     t = np.arange(len(group)) / max(1, len(group))
     design = np.column_stack([dummies, t, t**2, x])
     coef, *_ = np.linalg.lstsq(design, np.log1p(group["y"].to_numpy(dtype=float)), rcond=None)
-    effects: npt_array = np.where(x.any(axis=0), coef[-len(FEATURES) :], 0.0)
+    effects: npt.NDArray[np.float64] = np.where(x.any(axis=0), coef[-len(FEATURES) :], 0.0)
     return effects
-
-
-npt_array = np.ndarray  # a NumPy array of floats (kept loose for the stubs of pandas)
 
 
 def validate(df: pd.DataFrame, freq: str) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -24,7 +25,14 @@ from shipments.choices import (
     VehicleKind,
 )
 from shipments.provinces import province_choices, province_name
-from shipments.validators import format_tax_code
+from shipments.validators import (
+    format_tax_code,
+    normalize_cn_credit_code,
+    normalize_hs_heading,
+    normalize_phone,
+    normalize_plate,
+    normalize_vn_tax_code,
+)
 
 
 class Enterprise(models.Model):
@@ -63,6 +71,16 @@ class Enterprise(models.Model):
     def tax_code_display(self) -> str:
         return format_tax_code(self.tax_code, self.country)
 
+    def clean(self) -> None:
+        """Forms and the admin store only valid, normalised codes (the API checks the same)."""
+        normalise = (
+            normalize_vn_tax_code if self.country == Country.VIETNAM else normalize_cn_credit_code
+        )
+        try:
+            self.tax_code = normalise(self.tax_code)
+        except ValidationError as exc:
+            raise ValidationError({"tax_code": exc.messages}) from exc
+
 
 class Vehicle(models.Model):
     plate = models.CharField(_("plate"), max_length=20, unique=True)
@@ -93,6 +111,12 @@ class Vehicle(models.Model):
 
     def __str__(self) -> str:
         return self.plate
+
+    def clean(self) -> None:
+        try:
+            self.plate, self.country = normalize_plate(self.plate)
+        except ValidationError as exc:
+            raise ValidationError({"plate": exc.messages}) from exc
 
 
 class Driver(models.Model):
@@ -140,6 +164,12 @@ class Driver(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def clean(self) -> None:
+        try:
+            self.phone = normalize_phone(self.phone)
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.messages}) from exc
+
 
 class Commodity(Trilingual):
     """A catalogue entry: goods as declared, by HS heading, with how long they keep."""
@@ -170,6 +200,16 @@ class Commodity(Trilingual):
                 name="commodity_perishable_has_shelf_life",
             )
         ]
+
+    def clean(self) -> None:
+        try:
+            self.hs_heading = normalize_hs_heading(self.hs_heading)
+        except ValidationError as exc:
+            raise ValidationError({"hs_heading": exc.messages}) from exc
+        if self.perishable and not self.shelf_life_hours:
+            raise ValidationError(
+                {"shelf_life_hours": _("A perishable commodity needs its shelf life.")}
+            )
 
 
 class Declaration(models.Model):

@@ -103,3 +103,29 @@ def test_customs_declaration_number_has_twelve_digits() -> None:
     assert normalize_customs_number("105 123 456 789") == "105123456789"
     with pytest.raises(ValidationError):
         normalize_customs_number("10512345678")
+
+
+@pytest.mark.django_db
+def test_models_normalise_or_refuse_in_forms_and_admin() -> None:
+    from shipments.models import Commodity, Driver, Enterprise, Vehicle
+
+    enterprise = Enterprise(name="X", country="VN", tax_code="0100107519")
+    with pytest.raises(ValidationError) as info:
+        enterprise.full_clean()
+    assert "tax_code" in info.value.message_dict
+    vehicle = Vehicle(plate="29c 12345", kind="truck", enterprise=Enterprise(pk=1))
+    vehicle.clean()
+    assert (vehicle.plate, vehicle.country) == ("29C-123.45", "VN")
+    with pytest.raises(ValidationError):
+        Vehicle(plate="XX", kind="truck").clean()
+    driver = Driver(
+        full_name="A", id_document_type="passport", id_document_number="1", phone="0912 345 678"
+    )
+    driver.clean()
+    assert driver.phone == "+84912345678"
+    with pytest.raises(ValidationError):
+        Commodity(code="x", hs_heading="99", name_vi="x", goods_group="ore").clean()
+    with pytest.raises(ValidationError):
+        Commodity(
+            code="x", hs_heading="0810", name_vi="x", goods_group="fresh_fruit", perishable=True
+        ).clean()
