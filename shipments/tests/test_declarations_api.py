@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from conftest import client_for
 from cuakhau.testing import World, declaration_payload, declare
-from shipments.models import Declaration, Vehicle
+from shipments.models import Declaration, Enterprise, Vehicle
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/declarations/"
@@ -208,3 +208,76 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert response.json()["count"] == 12
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {
+                "name": "X",
+                "country": "VN",
+                "tax_code": "0100107519",
+                "compliance_class": "compliant",
+            },
+            "tax_code",
+        ),
+        (
+            {
+                "name": "X",
+                "country": "CN",
+                "tax_code": "911100001000013223",
+                "compliance_class": "compliant",
+            },
+            "tax_code",
+        ),
+        (
+            {"name": "X", "country": "VN", "tax_code": "0100109106", "compliance_class": "great"},
+            "compliance_class",
+        ),
+    ],
+)
+def test_malformed_enterprise_is_refused_naming_the_field(
+    world: World, body: dict, field: str
+) -> None:
+    before = Enterprise.objects.count()
+    response = client_for(world.board).post("/api/v1/enterprises/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert Enterprise.objects.count() == before
+
+
+def test_enterprise_tax_code_is_stored_normalised(world: World) -> None:
+    body = {
+        "name": "Chi nhánh",
+        "country": "VN",
+        "tax_code": "0100112437 001",
+        "compliance_class": "priority",
+    }
+    response = client_for(world.board).post("/api/v1/enterprises/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert Enterprise.objects.get(pk=response.json()["id"]).tax_code == "0100112437001"
+
+
+def test_bad_phone_on_a_new_driver_is_refused(world: World) -> None:
+    body = {
+        "full_name": "Lê Văn C",
+        "id_document_type": "cccd",
+        "id_document_number": "001099999999",
+        "phone": "12345",
+        "preferred_language": "vi",
+    }
+    response = client_for(world.owner).post("/api/v1/drivers/", body, format="json")
+    assert response.status_code == 400 and "phone" in response.json()["error"]["fields"]
+
+
+def test_web_list_query_count_does_not_grow_with_rows(
+    world: World, client, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    for n in range(15):
+        declare(world, vehicle_plate=f"29C-400.{n:02d}")
+    client.force_login(world.owner)
+    with django_assert_max_num_queries(10):
+        response = client.get("/declarations/")
+    html = response.content.decode()
+    assert all(ref in html for ref in Declaration.objects.values_list("reference", flat=True))
