@@ -173,40 +173,91 @@ class DemoAccount:
     gates: tuple[str, ...] = ()
     enterprise: int | None = None
     description: str = ""
+    display_name: str = ""
 
 
 ACCOUNTS = (
-    DemoAccount("admin", Role.ADMIN, description="administrator (Django admin)"),
-    DemoAccount("board", Role.BOARD, description="gate management board, whole province"),
+    DemoAccount(
+        "admin",
+        Role.ADMIN,
+        description="administrator (Django admin)",
+        display_name="Quản trị hệ thống",
+    ),
+    DemoAccount(
+        "board",
+        Role.BOARD,
+        description="gate management board, whole province",
+        display_name="Hoàng Minh Tuấn",
+    ),
     DemoAccount(
         "declarant",
         Role.DECLARANT,
         enterprise=0,
         description="declarant of the first demo enterprise",
+        display_name="Nguyễn Thị Lan",
     ),
     DemoAccount(
-        "declarant2", Role.DECLARANT, enterprise=1, description="declarant of another enterprise"
+        "declarant2",
+        Role.DECLARANT,
+        enterprise=1,
+        description="declarant of another enterprise",
+        display_name="Trần Văn Hải",
     ),
-    DemoAccount("driver", Role.DRIVER, description="driver of the first demo enterprise"),
     DemoAccount(
-        "yard.huunghi", Role.YARD_OPERATOR, ("huu-nghi",), description="yard operator, Hữu Nghị"
+        "driver",
+        Role.DRIVER,
+        description="driver of the first demo enterprise",
+        display_name="Phạm Đức Long",
     ),
-    DemoAccount("customs.huunghi", Role.CUSTOMS, ("huu-nghi",), description="customs, Hữu Nghị"),
+    DemoAccount(
+        "yard.huunghi",
+        Role.YARD_OPERATOR,
+        ("huu-nghi",),
+        description="yard operator, Hữu Nghị",
+        display_name="Lê Văn Sơn",
+    ),
+    DemoAccount(
+        "customs.huunghi",
+        Role.CUSTOMS,
+        ("huu-nghi",),
+        description="customs, Hữu Nghị",
+        display_name="Vũ Thị Hà",
+    ),
     DemoAccount(
         "quarantine.huunghi",
         Role.QUARANTINE,
         ("huu-nghi",),
         description="plant/animal quarantine, Hữu Nghị",
+        display_name="Đặng Quang Khánh",
     ),
     DemoAccount(
         "borderguard.huunghi",
         Role.BORDER_GUARD,
         ("huu-nghi",),
         description="border guard, Hữu Nghị",
+        display_name="Bùi Hữu Thắng",
     ),
-    DemoAccount("health.huunghi", Role.HEALTH, ("huu-nghi",), description="health check, Hữu Nghị"),
-    DemoAccount("yard.chima", Role.YARD_OPERATOR, ("chi-ma",), description="yard operator, Chi Ma"),
-    DemoAccount("customs.chima", Role.CUSTOMS, ("chi-ma",), description="customs, Chi Ma"),
+    DemoAccount(
+        "health.huunghi",
+        Role.HEALTH,
+        ("huu-nghi",),
+        description="health check, Hữu Nghị",
+        display_name="Đỗ Thanh Bình",
+    ),
+    DemoAccount(
+        "yard.chima",
+        Role.YARD_OPERATOR,
+        ("chi-ma",),
+        description="yard operator, Chi Ma",
+        display_name="Ngô Công Việt",
+    ),
+    DemoAccount(
+        "customs.chima",
+        Role.CUSTOMS,
+        ("chi-ma",),
+        description="customs, Chi Ma",
+        display_name="Hồ Thị Quân",
+    ),
 )
 
 VN_COMPANY_WORDS = [
@@ -484,7 +535,7 @@ class DemoBuilder:
                 enterprise=enterprises[spec.enterprise] if spec.enterprise is not None else None,
                 is_staff=spec.role == Role.ADMIN,
                 is_superuser=spec.role == Role.ADMIN,
-                first_name=spec.description,
+                first_name=spec.display_name,
             )
             user.password = password
             user.save()

@@ -32,6 +32,13 @@ def test_declarant_declares_sees_it_listed_and_switches_to_chinese(
     page.locator("#id_vehicle_plate").dispatch_event("change")
     expect(page.locator("#vehicle-plate-feedback")).to_contain_text("29C-123.45")
 
+    # Declaring with nothing filled in swaps the form back with an error under each field.
+    page.click("button.primary[type=submit]")
+    expect(page.locator("#declaration-form .alert.error")).to_contain_text("Tờ khai có lỗi")
+    expect(page.locator("#id_driver ~ ul.errorlist")).to_contain_text("lái xe")
+    expect(page.locator("#declaration-form")).to_contain_text("Khai ít nhất một dòng hàng")
+    assert not Declaration.objects.exists()
+
     arrival = timezone.localtime(timezone.now() + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M")
     page.select_option("#id_direction", "export")
     page.select_option("#id_gate_route", "huu-nghi/tan-thanh")
