@@ -77,26 +77,31 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events cannot be deleted")
 
-    def content(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "before": self.before,
-            "after": self.after,
-            "request_id": self.request_id,
-            "prev_hash": self.prev_hash,
-        }
-
     def compute_hash(self) -> str:
-        canonical = json.dumps(
-            self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return chain_hash(self)
+
+
+def chain_hash(row: Any) -> str:
+    """SHA-256 over an event's content and its link to the previous event.
+
+    ``row`` is an :class:`AuditEvent` or any object with the same attributes (bulk imports
+    build light rows); both hash the same way.
+    """
+    content = {
+        "seq": row.seq,
+        "at": row.at.isoformat(timespec="microseconds"),
+        "actor_id": row.actor_id,
+        "actor_label": row.actor_label,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "before": row.before,
+        "after": row.after,
+        "request_id": row.request_id,
+        "prev_hash": row.prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class AuditHead(models.Model):

@@ -27,10 +27,12 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     return lambda v: v
 
 
-def fast_insert(
-    model: type[models.Model], objects: Sequence[models.Model], batch_size: int = 5000
-) -> int:
-    """Insert ``objects`` (primary keys left to the database); returns the number of rows."""
+def fast_insert(model: type[models.Model], objects: Sequence[Any], batch_size: int = 5000) -> int:
+    """Insert ``objects`` (primary keys left to the database); returns the number of rows.
+
+    ``objects`` are model instances or any objects with the model's attribute names
+    (``declaration_id`` for a foreign key), such as ``types.SimpleNamespace`` rows.
+    """
     if not objects:
         return 0
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -684,7 +685,7 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
     if not trips:
         return 0
     catalogue = {c.code: c for c in Commodity.objects.all()}
-    declarations: list[Declaration] = []
+    declarations: list[SimpleNamespace] = []
     for trip in trips:
         state: str = TruckState.DECLARED
         at = trip.created_at
@@ -697,15 +698,16 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
             catalogue[ln.commodity] for ln in trip.lines if catalogue[ln.commodity].perishable
         ]
         declarations.append(
-            Declaration(
+            SimpleNamespace(
                 reference=trip.reference,
-                enterprise=trip.enterprise,
+                enterprise_id=trip.enterprise.pk,
                 direction=trip.direction,
                 flow=trip.flow,
-                gate=trip.gate,
-                route=trip.route,
-                vehicle=trip.vehicle,
-                driver=trip.driver,
+                gate_id=trip.gate.pk,
+                route_id=trip.route.pk if trip.route else None,
+                vehicle_id=trip.vehicle.pk,
+                trailer_id=None,
+                driver_id=trip.driver.pk,
                 customs_declaration_number=trip.customs_declaration_number,
                 origin_province=trip.origin_province,
                 planned_arrival=trip.planned_arrival,
@@ -716,19 +718,30 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
                 state=state,
                 state_changed_at=at,
                 created_at=trip.created_at,
+                created_by_id=None,
             )
         )
+    object_type = Declaration._meta.label_lower
     with transaction.atomic():
-        Declaration.objects.bulk_create(declarations, batch_size=1000)
-        lines: list[GoodsLine] = []
-        changes: list[StateChange] = []
+        fast_insert(Declaration, declarations)
+        references = [d.reference for d in declarations]
+        keys: dict[str, int] = {}
+        for start in range(0, len(references), 5000):
+            keys.update(
+                Declaration.objects.filter(
+                    reference__in=references[start : start + 5000]
+                ).values_list("reference", "pk")
+            )
+        lines: list[SimpleNamespace] = []
+        changes: list[SimpleNamespace] = []
         entries: list[audit.Entry] = []
         for trip, declaration in zip(trips, declarations, strict=True):
-            object_type, object_id = audit.object_ref(declaration)
+            declaration.pk = keys[declaration.reference]
+            object_id = str(declaration.pk)
             for number, line in enumerate(trip.lines, start=1):
                 commodity = catalogue[line.commodity]
                 lines.append(
-                    GoodsLine(
+                    SimpleNamespace(
                         declaration_id=declaration.pk,
                         line_no=number,
                         commodity_id=commodity.pk,
@@ -753,12 +766,13 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
                 move = lifecycle.TRANSITIONS[name]
                 reason = "demo" if move.needs_reason else ""
                 changes.append(
-                    StateChange(
+                    SimpleNamespace(
                         declaration_id=declaration.pk,
                         transition=name,
                         from_state=state,
                         to_state=move.target,
                         at=when,
+                        actor_id=None,
                         actor_label=label,
                         location=trip.gate.name_vi,
                         reason=reason,

@@ -16,7 +16,7 @@ END = date(2026, 11, 20)
 
 def _fingerprint() -> list[tuple]:
     return list(
-        Declaration.objects.order_by("reference").values_list(
+        Declaration.objects.order_by("reference", "lines__line_no").values_list(
             "reference",
             "gate__code",
             "route__code",
