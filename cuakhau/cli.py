@@ -25,7 +25,13 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) > 1 and args[1] in ENGINE_COMMANDS:
         from engine.cli import COMMANDS
 
-        sys.exit(COMMANDS[args[1]](args[2:]))
+        try:
+            code = COMMANDS[args[1]](args[2:])
+        except BrokenPipeError:
+            # The reader (``| head``) went away: stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 1
+        sys.exit(code)
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
     from django.core.management import execute_from_command_line
