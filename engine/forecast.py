@@ -198,10 +198,7 @@ def evaluate(
     for pos in cut_positions:
         cut = stamps[pos]
         train = history[history["ds"] < cut]
-        test = history[
-            (history["ds"] >= cut)
-            & (history["ds"] < stamps[pos + horizon - 1] + np.timedelta64(1, "s"))
-        ]
+        test = history[(history["ds"] >= cut) & (history["ds"] <= stamps[pos + horizon - 1])]
         started = time.perf_counter()
         model = forecast(train, horizon, freq_code)
         seconds.append(time.perf_counter() - started)
