@@ -16,6 +16,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="cuakhau-static-")
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="cuakhau-media-")
     # PBKDF2 with its full work factor would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     QUARANTINE = "quarantine", _("Quarantine officer")
     BORDER_GUARD = "border_guard", _("Border guard")
     HEALTH = "health", _("Health officer")
+    CUSTOMS_ADMIN = "customs_admin", _("Customs administrator")
     BOARD = "board", _("Gate management board")
     ADMIN = "admin", _("Administrator")
 

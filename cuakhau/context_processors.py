@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import GATE_ROLES, Role
+from accounts.choices import GATE_ROLES, OFFICER_ROLES, Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -19,6 +19,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("shipments:declaration-new"), _("New declaration")))
         if role in {Role.DECLARANT, Role.DRIVER, Role.BOARD, Role.ADMIN} | GATE_ROLES:
             items.append((reverse("shipments:declaration-list"), _("Declarations")))
+        if role in OFFICER_ROLES | {Role.BOARD, Role.ADMIN}:
+            items.append((reverse("clearance:worklist"), _("Worklist")))
+        if role in {Role.CUSTOMS, Role.CUSTOMS_ADMIN, Role.ADMIN}:
+            items.append((reverse("clearance:selectivity"), _("Selectivity")))
+        if role in {Role.BOARD, Role.ADMIN}:
+            items.append((reverse("clearance:check-rules"), _("Check rules")))
+        if role != Role.ADMIN:
+            unread = user.notifications.filter(read_at__isnull=True).count()
+            label = _("Notifications (%d)") % unread if unread else _("Notifications")
+            items.append((reverse("notifications:inbox"), label))
         if user.is_staff:
             items.append((reverse("admin:index"), _("Administration")))
     items.append((reverse("swagger-ui"), _("API")))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +46,18 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from exc
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value}")
+    return value
+
+
+def env_share(name: str, default: str) -> Decimal:
+    """A share between 0 and 1, such as a selection rate."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1; got {raw!r}") from exc
+    if not (value.is_finite() and Decimal(0) <= value <= Decimal(1)):
+        raise ImproperlyConfigured(f"{name} must be between 0 and 1; got {raw!r}")
     return value
 
 

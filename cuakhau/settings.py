@@ -17,6 +17,7 @@ from cuakhau.env import (
     env_int,
     env_list,
     env_secret,
+    env_share,
     env_str,
     persistent_secret_key,
 )
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "audit",
     "gates",
     "shipments",
+    "notifications",
+    "clearance",
 ]
 
 MIDDLEWARE = [
@@ -189,7 +192,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"TruckStateEnum": "shipments.choices.TruckState"},
+    "ENUM_NAME_OVERRIDES": {
+        "TruckStateEnum": "shipments.choices.TruckState",
+        "ChannelEnum": "clearance.choices.Channel",
+        "CheckKindEnum": "clearance.choices.CheckKind",
+    },
 }
 
 LOGGING = {
@@ -212,3 +219,7 @@ LOGGING = {
 
 # Domain settings.
 CUAKHAU_DEMO_PASSWORD = env_str("CUAKHAU_DEMO_PASSWORD", "cuakhau-demo")
+#: Largest document a declarant or officer may attach to a declaration, in MB.
+CUAKHAU_MAX_DOCUMENT_MB = env_int("CUAKHAU_MAX_DOCUMENT_MB", 10, minimum=1)
+#: Customs selectivity never selects fewer declarations at random than this share.
+CUAKHAU_MIN_RANDOM_SELECTION = env_share("CUAKHAU_MIN_RANDOM_SELECTION", "0.02")

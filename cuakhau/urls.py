@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("declarations/", include("shipments.urls")),
+    path("clearance/", include("clearance.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", GateListView.as_view(), name="home"),
 ]
 

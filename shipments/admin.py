@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from cuakhau.admin_audit import AuditedAdmin
+from cuakhau.admin_audit import AuditedAdmin, ReadOnlyAdmin
 from shipments.models import (
     Commodity,
     Declaration,
@@ -82,7 +82,7 @@ class StateChangeInline(admin.TabularInline):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin):
+class DeclarationAdmin(ReadOnlyAdmin):
     """Read-only: declarations change only through their services (state machine and audit)."""
 
     list_display = (
@@ -102,12 +102,3 @@ class DeclarationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Declaration._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -32,6 +32,7 @@ from stdnum.vn import mst
 
 from accounts.choices import Role
 from accounts.models import User
+from clearance.services import open_backlog
 from gates.models import Gate, Route
 from gates.reference import reference_data
 from shipments.choices import (
@@ -257,6 +258,26 @@ ACCOUNTS = (
         ("chi-ma",),
         description="customs, Chi Ma",
         display_name="Hồ Thị Quân",
+    ),
+    DemoAccount(
+        "quarantine.chima",
+        Role.QUARANTINE,
+        ("chi-ma",),
+        description="plant/animal quarantine, Chi Ma",
+        display_name="Lương Văn Phong",
+    ),
+    DemoAccount(
+        "borderguard.chima",
+        Role.BORDER_GUARD,
+        ("chi-ma",),
+        description="border guard, Chi Ma",
+        display_name="Nông Văn Dũng",
+    ),
+    DemoAccount(
+        "customs.admin",
+        Role.CUSTOMS_ADMIN,
+        description="customs administrator: selectivity rules, province-wide",
+        display_name="Trịnh Minh Đức",
     ),
 )
 
@@ -601,13 +622,13 @@ class DemoBuilder:
             commodity_code = "lychee"
         commodity = self.catalogue[commodity_code]
         tonnes = rng.uniform(6, 28)
+        # About 3 % of trips are under-declared, for customs' value rule to find.
+        price = rng.uniform(0.8, 1.2) if rng.random() > 0.03 else rng.uniform(0.35, 0.6)
         lines = [
             LineInput(
                 commodity=commodity.code,
                 weight_kg=Decimal(f"{tonnes * 1000:.1f}"),
-                value_usd=Decimal(
-                    f"{tonnes * USD_PER_TONNE[commodity.code] * rng.uniform(0.8, 1.2):.2f}"
-                ),
+                value_usd=Decimal(f"{tonnes * USD_PER_TONNE[commodity.code] * price:.2f}"),
             )
         ]
         if rng.random() < 0.12:
@@ -720,10 +741,17 @@ def build_demo(
             created += import_history(trips=batch, actor_label=DEMO_LABEL)
             batch = []
     created += import_history(trips=batch, actor_label=DEMO_LABEL)
+    # Trucks already in the yard get their channel and agency checks, as a live arrival would.
+    checks_opened = open_backlog()
     by_state = dict(
         Declaration.objects.order_by()
         .values_list("state")
         .annotate(n=Count("pk"))
         .values_list("state", "n")
     )
-    return {"accounts": accounts, "declarations": created, "by_state": by_state}
+    return {
+        "accounts": accounts,
+        "declarations": created,
+        "by_state": by_state,
+        "clearances_opened": checks_opened,
+    }

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.choices import Role
 from accounts.scoping import Action
 from cuakhau.errors import DomainError
-from cuakhau.requests import HtmxHttpRequest, actor
+from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.choices import Flow
 from gates.models import Gate
-from shipments import lifecycle, services
+from shipments import lifecycle, panels, services
 from shipments.choices import Direction, TruckState
 from shipments.models import Commodity, Declaration, Driver, Vehicle
 from shipments.provinces import province_choices
@@ -143,13 +143,11 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         context = _form_context(request, values, errors)
         context["form_error"] = str(exc.message)
         return render(request, template, context, status=exc.status)
-    messages.success(request, _("Declaration %s saved.") % declaration.reference)
-    target = reverse("shipments:declaration-detail", args=[declaration.reference])
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return redirect_after_change(
+        request,
+        reverse("shipments:declaration-detail", args=[declaration.reference]),
+        _("Declaration %s saved.") % declaration.reference,
+    )
 
 
 @login_required
@@ -219,6 +217,7 @@ def _detail_context(request: HttpRequest, declaration: Declaration) -> dict[str,
         "lines": declaration.lines.select_related("commodity"),
         "history": declaration.history.order_by("at", "pk"),
         "moves": lifecycle.available_to(declaration, actor(request)),
+        "panels": panels.panels_for(request, declaration),
     }
 
 

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from clearance import services as clearance
+from clearance.models import Check
 from conftest import client_for
-from cuakhau.testing import World, declaration_payload, declare
+from cuakhau.testing import World, declaration_payload, declare, walk_to
+from shipments.models import Declaration
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +25,7 @@ EVERYONE = {
     "quarantine_hn",
     "guard_hn",
     "customs_cm",
+    "customs_admin",
     "board",
     "driver",
     "anonymous",
@@ -70,6 +75,40 @@ def _declaration_body(world: World, persona: str) -> dict[str, Any]:
     return declaration_payload(world)
 
 
+def _arrived(world: World, declaration: Declaration) -> Declaration:
+    if declaration.state == "declared":
+        declaration = walk_to(declaration, world, "arrived")
+    return declaration
+
+
+def _guard_check(world: World, declaration: Declaration) -> Check:
+    return Check.objects.get(declaration=_arrived(world, declaration), agency="border_guard")
+
+
+def _other_channel() -> str:
+    return "yellow" if Declaration.objects.get().clearance.channel == "red" else "red"
+
+
+def _document(world: World, declaration: Declaration) -> int:
+    document = clearance.do_upload_document(
+        reference=declaration.reference,
+        actor=world.owner,
+        document_type="commercial_invoice",
+        upload=SimpleUploadedFile("invoice.pdf", b"%PDF-1.7\n%%EOF\n"),
+    )
+    return document.pk
+
+
+def _rule_body(world: World, persona: str) -> dict[str, Any]:
+    return {
+        "code": f"rule-{persona}",
+        "description": "Durian exports",
+        "channel": "red",
+        "rate": "0.1",
+        "hs_prefixes": ["0810"],
+    }
+
+
 ENDPOINTS = {
     "gates list": Endpoint("get", lambda w, d: "/api/v1/gates/", EVERYONE),
     "gate detail": Endpoint("get", lambda w, d: "/api/v1/gates/huu-nghi/", EVERYONE),
@@ -78,7 +117,7 @@ ENDPOINTS = {
     "holidays": Endpoint("get", lambda w, d: "/api/v1/holidays/", EVERYONE),
     "schema": Endpoint("get", lambda w, d: "/api/schema/", EVERYONE),
     "enterprises list": Endpoint(
-        "get", lambda w, d: "/api/v1/enterprises/", SIGNED_IN - {"driver"}
+        "get", lambda w, d: "/api/v1/enterprises/", SIGNED_IN - {"driver", "customs_admin"}
     ),
     "enterprise detail": Endpoint(
         "get",
@@ -96,14 +135,16 @@ ENDPOINTS = {
             "compliance_class": "compliant",
         },
     ),
-    "vehicles list": Endpoint("get", lambda w, d: "/api/v1/vehicles/", SIGNED_IN),
+    "vehicles list": Endpoint(
+        "get", lambda w, d: "/api/v1/vehicles/", SIGNED_IN - {"customs_admin"}
+    ),
     "vehicle detail": Endpoint(
         "get", lambda w, d: f"/api/v1/vehicles/{w.owner_vehicle.pk}/", HUU_NGHI_SIDE
     ),
     "vehicle create": Endpoint(
         "post", lambda w, d: "/api/v1/vehicles/", {"owner", "outsider", "board"}, _vehicle_body
     ),
-    "drivers list": Endpoint("get", lambda w, d: "/api/v1/drivers/", SIGNED_IN),
+    "drivers list": Endpoint("get", lambda w, d: "/api/v1/drivers/", SIGNED_IN - {"customs_admin"}),
     "driver detail": Endpoint(
         "get", lambda w, d: f"/api/v1/drivers/{w.owner_driver.pk}/", HUU_NGHI_SIDE
     ),
@@ -126,6 +167,83 @@ ENDPOINTS = {
         {"owner", "board", "customs_hn", "quarantine_hn", "guard_hn"},
         lambda w, p: {"transition": "cancel" if p == "owner" else "reject", "reason": "test"},
     ),
+    "worklist": Endpoint("get", lambda w, d: "/api/v1/checks/", STAFF - {"yard_hn"}),
+    "check detail": Endpoint(
+        "get",
+        lambda w, d: f"/api/v1/checks/{_guard_check(w, d).pk}/",
+        {"customs_hn", "quarantine_hn", "guard_hn", "board"},
+    ),
+    "inspection record": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/checks/{_guard_check(w, d).pk}/inspections/",
+        {"guard_hn"},
+        lambda w, p: {"result": "pass"},
+    ),
+    "clearance detail": Endpoint(
+        "get",
+        lambda w, d: f"/api/v1/clearances/{_arrived(w, d).reference}/",
+        {"owner", "customs_hn", "quarantine_hn", "guard_hn", "board"},
+    ),
+    "channel override": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/clearances/{_arrived(w, d).reference}/channel/",
+        {"customs_hn"},
+        lambda w, p: {"channel": _other_channel(), "reason": "risk alert"},
+    ),
+    "documents list": Endpoint(
+        "get",
+        lambda w, d: f"/api/v1/clearances/{d.reference}/documents/",
+        {"owner", "customs_hn", "quarantine_hn", "guard_hn"},
+    ),
+    "document detail": Endpoint(
+        "get",
+        lambda w, d: f"/api/v1/documents/{_document(w, d)}/",
+        {"owner", "customs_hn", "quarantine_hn", "guard_hn"},
+    ),
+    "document file": Endpoint(
+        "get",
+        lambda w, d: f"/api/v1/documents/{_document(w, d)}/file/",
+        {"owner", "customs_hn", "quarantine_hn", "guard_hn"},
+    ),
+    "document upload": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/clearances/{d.reference}/documents/",
+        {"owner", "customs_hn", "quarantine_hn", "guard_hn"},
+        lambda w, p: {
+            "document_type": "packing_list",
+            "file": SimpleUploadedFile("list.pdf", b"%PDF-1.7\n%%EOF\n"),
+        },
+    ),
+    "selectivity rules": Endpoint(
+        "get",
+        lambda w, d: "/api/v1/selectivity-rules/",
+        {"customs_hn", "customs_cm", "customs_admin"},
+    ),
+    "selectivity rule": Endpoint(
+        "get",
+        lambda w, d: "/api/v1/selectivity-rules/random-red/",
+        {"customs_hn", "customs_cm", "customs_admin"},
+    ),
+    "selectivity rule create": Endpoint(
+        "post", lambda w, d: "/api/v1/selectivity-rules/", {"customs_admin"}, _rule_body
+    ),
+    "selectivity rule update": Endpoint(
+        "put",
+        lambda w, d: "/api/v1/selectivity-rules/random-red/",
+        {"customs_admin"},
+        lambda w, p: {"description": "Random red", "channel": "red", "rate": "0.03"},
+    ),
+    "selectivity preview": Endpoint(
+        "post", lambda w, d: "/api/v1/selectivity-rules/preview/", {"customs_admin"}, _rule_body
+    ),
+    "check rules": Endpoint("get", lambda w, d: "/api/v1/check-rules/", EVERYONE),
+    "check rule": Endpoint("get", lambda w, d: "/api/v1/check-rules/health/", EVERYONE),
+    "check rule switch": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/check-rules/health/switch/",
+        {"board"},
+        lambda w, p: {"is_active": True, "reason": "epidemic"},
+    ),
 }
 
 
@@ -135,9 +253,11 @@ def test_endpoint_refuses_the_wrong_persona(world: World, name: str, persona: st
     endpoint = ENDPOINTS[name]
     declaration = declare(world)
     client = client_for(world.personas()[persona])
+    url = endpoint.url(world, declaration)
     body = endpoint.body(world, persona) if endpoint.body else None
+    multipart = body is not None and any(isinstance(v, SimpleUploadedFile) for v in body.values())
     response = getattr(client, endpoint.method)(
-        endpoint.url(world, declaration), body, format="json"
+        url, body, format="multipart" if multipart else "json"
     )
     if persona in endpoint.allowed:
         assert response.status_code < 400, (persona, response.status_code, response.content[:300])
@@ -171,6 +291,20 @@ def test_every_api_route_is_in_the_matrix() -> None:
         "^declarations/(?P<reference>[^/.]+)/$",
         "^declarations/(?P<reference>[^/.]+)/history/$",
         "^declarations/(?P<reference>[^/.]+)/transitions/$",
+        "^checks/$",
+        "^checks/(?P<pk>[^/.]+)/$",
+        "^checks/(?P<pk>[^/.]+)/inspections/$",
+        "^clearances/(?P<reference>[^/]+)/$",
+        "^clearances/(?P<reference>[^/]+)/channel/$",
+        "^clearances/(?P<reference>[^/]+)/documents/$",
+        "^documents/(?P<pk>[^/.]+)/$",
+        "^documents/(?P<pk>[^/.]+)/file/$",
+        "^selectivity-rules/$",
+        "^selectivity-rules/(?P<code>[^/.]+)/$",
+        "^selectivity-rules/preview/$",
+        "^check-rules/$",
+        "^check-rules/(?P<code>[^/.]+)/$",
+        "^check-rules/(?P<code>[^/.]+)/switch/$",
     }
     assert routes == covered, f"update ENDPOINTS for: {routes ^ covered}"
 
@@ -179,6 +313,11 @@ WEB = {
     "/": EVERYONE,
     "/declarations/": SIGNED_IN,
     "/declarations/new/": {"owner", "outsider"},
+    "/clearance/": {"customs_hn", "quarantine_hn", "guard_hn", "customs_cm", "board"},
+    "/clearance/selectivity/": {"customs_hn", "customs_cm", "customs_admin"},
+    "/clearance/selectivity/new/": {"customs_admin"},
+    "/clearance/rules/": SIGNED_IN,
+    "/notifications/": SIGNED_IN,
 }
 
 

@@ -4,18 +4,20 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from audit import services as audit
+from clearance.reference import load_clearance_rules
 from gates.reference import load_gates
 from shipments.reference import load_commodities
 
 
 class Command(BaseCommand):
     help = (
-        "Load Lạng Sơn's gates, routes, yards, hours, capacity plans and commodities (idempotent)."
+        "Load Lạng Sơn's gates, routes, yards, hours, capacity plans, commodities and"
+        " clearance rules (idempotent)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            counts = load_gates() + load_commodities()
+            counts = load_gates() + load_commodities() + load_clearance_rules()
             audit.record(
                 action="reference.loaded",
                 object_type="reference",

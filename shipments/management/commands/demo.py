@@ -38,7 +38,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"demo: {result['declarations']} declarations over {options['days']} days "
-            f"in {time.monotonic() - started:.1f} s; by state: {result['by_state']}"
+            f"in {time.monotonic() - started:.1f} s; by state: {result['by_state']}; "
+            f"clearance opened for {result['clearances_opened']} trucks in the yards"
         )
         self.print_accounts()
 

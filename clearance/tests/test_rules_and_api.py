@@ -1,0 +1,231 @@
+"""Editing selectivity rules with a preview, and who may call each clearance endpoint."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from clearance import services
+from clearance.choices import Agency, CheckStatus
+from clearance.models import Check, SelectivityRule
+from conftest import client_for
+from cuakhau.errors import Conflict, InvalidInput, NotAllowed
+from cuakhau.testing import World, declare, walk_to
+from shipments.choices import TruckState
+from shipments.models import Declaration
+
+pytestmark = pytest.mark.django_db
+
+
+def _rule(**overrides: Any) -> services.RuleInput:
+    values: dict[str, Any] = {
+        "code": "durian-red",
+        "description": "Durian exports: all to red",
+        "channel": "red",
+        "rate": "1",
+        "hs_prefixes": ["0810"],
+        "directions": ["export"],
+    }
+    values.update(overrides)
+    return services.RuleInput(**values)
+
+
+def _history(world: World, n: int) -> list[Declaration]:
+    made = []
+    for i in range(n):
+        made.append(declare(world, vehicle_plate=f"29C-{100 + i:03d}.{10 + i:02d}"))
+    return made
+
+
+def test_preview_shows_what_the_rule_would_have_done_without_saving(world: World) -> None:
+    made = _history(world, 12)
+    steel = declare(
+        world,
+        vehicle_plate="29C-999.11",
+        lines=[
+            services.shipments.LineInput(
+                commodity="hot-rolled-steel",
+                hs_heading="7208",
+                weight_kg="25000",
+                value_usd="15000",
+            )
+        ],
+    )
+    old = declare(world, vehicle_plate="29C-999.22")
+    Declaration.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    preview = services.preview_rule(actor=world.customs_admin, data=_rule())
+    assert preview.count == len(made) + 1  # the 40-day-old declaration is outside the window
+    # Every fruit export goes red; the steel keeps whatever the current rules gave it.
+    assert preview.proposed.drawn["red"] >= len(made) / preview.count
+    assert preview.proposed.expected["red"] >= len(made) / preview.count
+    assert abs(sum(preview.proposed.drawn.values()) - 1) < 1e-9
+    moved_to_red = sum(row["red"] for row in preview.changed_by_channel.values())
+    assert moved_to_red >= len(made)
+    assert preview.changed == sum(
+        n
+        for before, row in preview.changed_by_channel.items()
+        for after, n in row.items()
+        if before != after
+    )
+    assert not SelectivityRule.objects.filter(code="durian-red").exists()
+    assert steel.pk  # listed for clarity: it is part of the population
+
+
+def test_saving_a_rule_is_audited_and_applies_to_the_next_arrival(world: World) -> None:
+    rule = services.do_save_rule(actor=world.customs_admin, data=_rule(), creating=True)
+    assert rule.updated_by == world.customs_admin
+    event = AuditEvent.objects.get(action="selectivity_rule.created")
+    assert event.after["rate"] == "1.0000" or event.after["rate"] == "1"
+    declaration = walk_to(declare(world), world, TruckState.ARRIVED)
+    assert declaration.clearance.channel == "red"
+    services.do_save_rule(
+        actor=world.customs_admin, data=_rule(rate="0", is_active=False), creating=False
+    )
+    changed = AuditEvent.objects.get(action="selectivity_rule.changed")
+    assert changed.before["is_active"] is True
+    assert changed.after["is_active"] is False
+
+
+def test_bad_rules_are_refused_field_by_field(world: World) -> None:
+    cases = [
+        (_rule(code="has space"), "code"),
+        (_rule(code="random-red"), "code"),  # creating: the code is taken
+        (_rule(description=""), "description"),
+        (_rule(channel="green"), "channel"),
+        (_rule(rate="1.5"), "rate"),
+        (_rule(rate="abc"), "rate"),
+        (_rule(rate="NaN"), "rate"),
+        (_rule(rate="0.123456"), "rate"),
+        (_rule(hs_prefixes=["8"]), "hs_prefixes"),
+        (_rule(directions=["sideways"]), "directions"),
+        (_rule(compliance_classes=["excellent"]), "compliance_classes"),
+        (_rule(origin_provinces=["999"]), "origin_provinces"),
+    ]
+    for data, field in cases:
+        with pytest.raises(InvalidInput) as info:
+            services.do_save_rule(actor=world.customs_admin, data=data, creating=True)
+        assert field in info.value.fields, (data, info.value.fields)
+    assert not SelectivityRule.objects.filter(code="durian-red").exists()
+
+
+def test_the_random_minimum_cannot_be_switched_off(world: World) -> None:
+    for code in ("random-yellow", "random-blue"):
+        rule = SelectivityRule.objects.get(code=code)
+        services.do_save_rule(
+            actor=world.customs_admin,
+            data=_rule(
+                code=code,
+                description=rule.description,
+                channel=rule.channel,
+                rate="0",
+                hs_prefixes=[],
+                directions=[],
+            ),
+            creating=False,
+        )
+    with pytest.raises(Conflict) as info:
+        services.do_save_rule(
+            actor=world.customs_admin,
+            data=_rule(
+                code="random-red", description="off", rate="0.001", hs_prefixes=[], directions=[]
+            ),
+            creating=False,
+        )
+    assert info.value.code == "below_random_minimum"
+    assert SelectivityRule.objects.get(code="random-red").rate > 0.001
+
+
+def test_only_the_customs_administrator_edits_rules(world: World) -> None:
+    for who in (world.customs_hn, world.board, world.owner, world.quarantine_hn):
+        with pytest.raises(NotAllowed):
+            services.do_save_rule(actor=who, data=_rule(), creating=True)
+        with pytest.raises(NotAllowed):
+            services.preview_rule(actor=who, data=_rule())
+
+
+# --- the API (who may call each endpoint: cuakhau/tests/test_permissions.py) ------------------
+
+
+def _arrived_fruit(world: World) -> Declaration:
+    return walk_to(declare(world), world, TruckState.ARRIVED)
+
+
+def test_api_channel_override_and_declarant_view(world: World) -> None:
+    declaration = _arrived_fruit(world)
+    ref = declaration.reference
+    target = "red" if declaration.clearance.channel != "red" else "yellow"
+    missing = client_for(world.customs_hn).post(
+        f"/api/v1/clearances/{ref}/channel/", {"channel": target}, format="json"
+    )
+    assert missing.status_code == 400
+    assert "reason" in missing.json()["error"]["fields"]
+    for who in (world.owner, world.quarantine_hn, world.customs_cm, world.board):
+        refused = client_for(who).post(
+            f"/api/v1/clearances/{ref}/channel/",
+            {"channel": target, "reason": "x"},
+            format="json",
+        )
+        assert refused.status_code in (403, 404)
+    done = client_for(world.customs_hn).post(
+        f"/api/v1/clearances/{ref}/channel/",
+        {"channel": target, "reason": "Risk alert"},
+        format="json",
+    )
+    assert done.status_code == 200
+    assert done.json()["channel"] == target
+    assert "explanation" in done.json()
+    mine = client_for(world.owner).get(f"/api/v1/clearances/{ref}/").json()
+    assert mine["channel"] == target
+    # The declarant learns the channel, not which risk rules picked the truck.
+    assert "explanation" not in mine
+    assert {c["agency"] for c in mine["checks"]} >= {"customs", "plant_quarantine"}
+
+
+def test_api_inspection_errors_are_in_the_callers_language(world: World) -> None:
+    declaration = _arrived_fruit(world)
+    check = Check.objects.get(declaration=declaration, agency=Agency.PLANT_QUARANTINE)
+    for language, word in (("en", "reason"), ("vi", "lý do"), ("zh-hans", "原因")):
+        response = client_for(world.quarantine_hn).post(
+            f"/api/v1/checks/{check.pk}/inspections/",
+            {"result": "fail"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 400
+        assert word in response.json()["error"]["fields"]["notes"][0], language
+    check.refresh_from_db()
+    assert check.status == CheckStatus.OPEN
+
+
+def test_selectivity_pages(world: World) -> None:
+    web = Client()
+    web.force_login(world.customs_admin)
+    assert web.get("/clearance/selectivity/").status_code == 200
+    assert web.get("/clearance/selectivity/random-red/").status_code == 200
+    preview = web.post(
+        "/clearance/selectivity/preview/",
+        {"code": "p", "description": "x", "channel": "red", "rate": "0.5", "hs_prefixes": "08"},
+    )
+    assert preview.status_code == 200
+    assert "preview-table" in preview.content.decode()
+    bad = web.post(
+        "/clearance/selectivity/new/",
+        {"code": "p", "description": "x", "channel": "red", "rate": "2"},
+    )
+    assert bad.status_code == 400
+    saved = web.post(
+        "/clearance/selectivity/new/",
+        {"code": "p", "description": "x", "channel": "red", "rate": "0.5", "is_active": "on"},
+    )
+    assert saved.status_code == 302
+    assert SelectivityRule.objects.get(code="p").rate == 0.5
+    web.force_login(world.customs_hn)
+    assert web.get("/clearance/selectivity/").status_code == 200
+    assert web.get("/clearance/selectivity/new/").status_code == 403
+    web.force_login(world.owner)
+    assert web.get("/clearance/selectivity/").status_code == 403

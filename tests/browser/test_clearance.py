@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from clearance.choices import Agency, CheckStatus, InspectionResult
+from clearance.models import Check
+from clearance.services import InspectionInput, do_record_inspection
+from cuakhau.testing import World, declare, officer_for, walk_to
+from shipments import services
+from shipments.choices import TruckState
+from shipments.models import Declaration
+from tests.browser.conftest import screenshot
+from tests.browser.test_declarant import _log_in
+
+
+def test_quarantine_officer_passes_a_truck_of_durian(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    world = live_world
+    durian = declare(
+        world,
+        lines=[
+            services.LineInput(
+                commodity="durian", hs_heading="0810", weight_kg="20000", value_usd="70000"
+            )
+        ],
+    )
+    durian = walk_to(durian, world, TruckState.ARRIVED)
+    # Customs and the border guard have done their part; quarantine is the last check.
+    for check in Check.objects.filter(declaration=durian, status=CheckStatus.OPEN).exclude(
+        agency=Agency.PLANT_QUARANTINE
+    ):
+        do_record_inspection(
+            check_id=check.pk,
+            actor=officer_for(check, world),
+            data=InspectionInput(result=InspectionResult.PASS),
+        )
+    base = live_server.url
+    _log_in(page, base, "quarantine_hn")
+    page.goto(f"{base}/clearance/")
+    row = page.locator("#worklist tbody tr", has_text=durian.reference)
+    expect(row).to_contain_text("Kiểm dịch thực vật")
+    expect(row).to_contain_text("dễ hư hỏng")
+    row.get_by_role("link", name=durian.reference).click()
+    page.wait_for_url(re.compile(rf"/declarations/{durian.reference}/$"))
+    expect(page.locator("#state")).to_have_text("Đã vào bãi")
+    expect(page.locator("main")).to_contain_text("Sầu riêng")
+
+    form = page.get_by_role("form", name="Ghi kết quả kiểm tra")
+    # A failure without a reason is refused in place, and nothing changes.
+    form.locator("select[name=result]").select_option("fail")
+    form.get_by_role("button", name="Ghi nhận").click()
+    expect(page.locator("#clearance-panel .alert.error")).to_contain_text("lý do")
+    assert Declaration.objects.get(pk=durian.pk).state == TruckState.ARRIVED
+
+    form = page.get_by_role("form", name="Ghi kết quả kiểm tra")
+    form.locator("select[name=result]").select_option("pass")
+    form.locator("textarea[name=notes]").fill("Không phát hiện sinh vật gây hại")
+    form.locator("input[name=sample_taken]").check()
+    form.get_by_role("button", name="Ghi nhận").click()
+    expect(page.locator("#state")).to_have_text("Đã thông quan")
+    expect(page.locator("tr[data-agency=plant_quarantine]")).to_have_attribute(
+        "data-status", "passed"
+    )
+    expect(page.locator("main")).to_contain_text("Không phát hiện sinh vật gây hại")
+    screenshot(page, "quarantine-durian-cleared")
+    durian.refresh_from_db()
+    assert durian.state == TruckState.CLEARED
+    assert durian.history.get(transition="clear").actor_label.startswith("system:clearance")
+
+    # The truck has left the quarantine worklist.
+    page.goto(f"{base}/clearance/")
+    expect(page.locator("#worklist")).not_to_contain_text(durian.reference)
