@@ -8,6 +8,18 @@ from clearance.api import (
     DocumentViewSet,
     SelectivityRuleViewSet,
 )
+from flow.api import (
+    AdmissionViewSet,
+    BoardGateView,
+    BoardView,
+    BookingViewSet,
+    CallForwardViewSet,
+    CapacityView,
+    NoShowView,
+    SlotOffersView,
+    YardEventViewSet,
+)
+from flow.views import device_event
 from gates.api import CommonHolidayView, GateViewSet
 from shipments.api import (
     CommodityViewSet,
@@ -29,8 +41,18 @@ router.register("clearances", ClearanceViewSet, basename="clearance")
 router.register("documents", DocumentViewSet, basename="document")
 router.register("selectivity-rules", SelectivityRuleViewSet, basename="selectivity-rule")
 router.register("check-rules", CheckRuleViewSet, basename="check-rule")
+router.register("bookings", BookingViewSet, basename="booking")
+router.register("yard-events", YardEventViewSet, basename="yard-event")
+router.register("call-forward", CallForwardViewSet, basename="call-forward")
+router.register("admission", AdmissionViewSet, basename="admission")
 
 urlpatterns = [
     path("holidays/", CommonHolidayView.as_view(), name="holidays"),
+    path("slots/", SlotOffersView.as_view(), name="slots"),
+    path("capacity/", CapacityView.as_view(), name="capacity"),
+    path("no-shows/", NoShowView.as_view(), name="no-shows"),
+    path("board/", BoardView.as_view(), name="board"),
+    path("board/<slug:code>/", BoardGateView.as_view(), name="board-gate"),
+    path("devices/events/", device_event, name="device-event"),
     *router.urls,
 ]

@@ -12,7 +12,10 @@ from accounts.choices import GATE_ROLES, OFFICER_ROLES, Role
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """The menu for the user's role: nobody is shown a link that would be refused."""
     user = getattr(request, "user", None)
-    items: list[tuple[str, Any]] = [(reverse("home"), _("Gates today"))]
+    items: list[tuple[str, Any]] = [
+        (reverse("home"), _("Gates today")),
+        (reverse("flow:board"), _("Gate board")),
+    ]
     if user is not None and user.is_authenticated:
         role = user.role
         if role == Role.DECLARANT:
@@ -21,6 +24,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("shipments:declaration-list"), _("Declarations")))
         if role in OFFICER_ROLES | {Role.BOARD, Role.ADMIN}:
             items.append((reverse("clearance:worklist"), _("Worklist")))
+        if role in {Role.YARD_OPERATOR, Role.BOARD, Role.ADMIN}:
+            items.append((reverse("flow:yard"), _("Yard")))
+        if role in {Role.BOARD, Role.ADMIN}:
+            items.append((reverse("flow:admission"), _("Admission")))
         if role in {Role.CUSTOMS, Role.CUSTOMS_ADMIN, Role.ADMIN}:
             items.append((reverse("clearance:selectivity"), _("Selectivity")))
         if role in {Role.BOARD, Role.ADMIN}:

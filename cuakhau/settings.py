@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "shipments",
     "notifications",
     "clearance",
+    "flow",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,10 @@ SPECTACULAR_SETTINGS = {
         "TruckStateEnum": "shipments.choices.TruckState",
         "ChannelEnum": "clearance.choices.Channel",
         "CheckKindEnum": "clearance.choices.CheckKind",
+        "CheckStatusEnum": "clearance.choices.CheckStatus",
+        "BookingStatusEnum": "flow.choices.BookingStatus",
+        "EventStatusEnum": "flow.choices.EventStatus",
+        "AdmissionStatusEnum": "flow.choices.AdmissionStatus",
     },
 }
 
@@ -221,5 +226,19 @@ LOGGING = {
 CUAKHAU_DEMO_PASSWORD = env_str("CUAKHAU_DEMO_PASSWORD", "cuakhau-demo")
 #: Largest document a declarant or officer may attach to a declaration, in MB.
 CUAKHAU_MAX_DOCUMENT_MB = env_int("CUAKHAU_MAX_DOCUMENT_MB", 10, minimum=1)
+#: Flow control: how far ahead slots are booked, the shares of each hour kept for the green
+#: lane and for walk-ins, when a late truck loses its slot, and the rules for changing one.
+CUAKHAU_BOOKING_DAYS_AHEAD = env_int("CUAKHAU_BOOKING_DAYS_AHEAD", 7, minimum=1)
+CUAKHAU_GREEN_LANE_SHARE = env_share("CUAKHAU_GREEN_LANE_SHARE", "0.3")
+CUAKHAU_WALKIN_SHARE = env_share("CUAKHAU_WALKIN_SHARE", "0.1")
+CUAKHAU_NO_SHOW_MINUTES = env_int("CUAKHAU_NO_SHOW_MINUTES", 60, minimum=1)
+CUAKHAU_REBOOK_CUTOFF_MINUTES = env_int("CUAKHAU_REBOOK_CUTOFF_MINUTES", 60, minimum=0)
+CUAKHAU_MAX_REBOOKINGS = env_int("CUAKHAU_MAX_REBOOKINGS", 3, minimum=0)
+#: Plate cameras: how far a post's timestamp may be from the server clock.
+CUAKHAU_DEVICE_MAX_SKEW_SECONDS = env_int("CUAKHAU_DEVICE_MAX_SKEW_SECONDS", 300, minimum=1)
+#: Notifications: the SMS gateway (empty: messages to drivers go to the console log).
+CUAKHAU_SMS_GATEWAY_URL = env_str("CUAKHAU_SMS_GATEWAY_URL", "")
+CUAKHAU_SMS_GATEWAY_TOKEN = env_secret("CUAKHAU_SMS_GATEWAY_TOKEN") or ""
+CUAKHAU_DELIVERY_TIMEOUT_SECONDS = env_int("CUAKHAU_DELIVERY_TIMEOUT_SECONDS", 10, minimum=1)
 #: Customs selectivity never selects fewer declarations at random than this share.
 CUAKHAU_MIN_RANDOM_SELECTION = env_share("CUAKHAU_MIN_RANDOM_SELECTION", "0.02")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("declarations/", include("shipments.urls")),
     path("clearance/", include("clearance.urls")),
     path("notifications/", include("notifications.urls")),
+    path("flow/", include("flow.urls")),
     path("", GateListView.as_view(), name="home"),
 ]
 

@@ -7,6 +7,7 @@ translates for that person, not for whoever triggered the message.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -14,8 +15,8 @@ from django.utils import timezone, translation
 
 from accounts.choices import Role
 from accounts.models import User
-from notifications.models import Notification
-from shipments.models import Declaration
+from notifications.models import Delivery, DeliveryStatus, Notification, Webhook
+from shipments.models import Declaration, Driver
 
 #: Returns (subject, body) in the active language.
 Compose = Callable[[], tuple[str, str]]
@@ -27,9 +28,18 @@ def language_of(user: User) -> str:
 
 
 def notify(
-    *, recipients: Iterable[User], kind: str, compose: Compose, declaration: Declaration | None
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    compose: Compose,
+    declaration: Declaration | None,
+    webhooks: bool = True,
 ) -> list[Notification]:
+    """Each recipient's inbox gets the message in their language; the declaration's enterprise
+    webhooks get it too (in Vietnamese, with the machine-readable kind and reference)."""
     now = timezone.now()
+    if declaration is not None and webhooks:
+        _queue_webhooks(declaration, kind, compose, now)
     rows = []
     for user in recipients:
         language = language_of(user)
@@ -61,3 +71,87 @@ def inbox(user: User) -> QuerySet[Notification]:
 
 def do_mark_read(*, user: User) -> int:
     return inbox(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def _queue(
+    *,
+    channel: str,
+    address: str,
+    kind: str,
+    language: str,
+    compose: Compose,
+    declaration: Declaration | None,
+    now: datetime,
+    webhook: Webhook | None = None,
+) -> Delivery:
+    with translation.override(language):
+        subject, body = compose()
+    payload = {
+        "kind": kind,
+        "declaration": declaration.reference if declaration is not None else None,
+        "subject": str(subject),
+        "body": str(body),
+        "language": language,
+        "at": now.isoformat(),
+    }
+    return Delivery.objects.create(
+        channel=channel,
+        address=address,
+        kind=kind,
+        language=language,
+        subject=str(subject)[:200],
+        body=str(body),
+        payload=payload,
+        declaration=declaration,
+        webhook=webhook,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def _queue_webhooks(declaration: Declaration, kind: str, compose: Compose, now: datetime) -> None:
+    for webhook in Webhook.objects.filter(enterprise_id=declaration.enterprise_id, is_active=True):
+        _queue(
+            channel="webhook",
+            address=webhook.url,
+            kind=kind,
+            language="vi",
+            compose=compose,
+            declaration=declaration,
+            now=now,
+            webhook=webhook,
+        )
+
+
+def send_to_driver(
+    *, driver: Driver, kind: str, compose: Compose, declaration: Declaration | None
+) -> Delivery:
+    """A text message to the driver's phone in the driver's language, through the SMS gateway
+    when one is configured, else the console (the demo)."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    language = driver.preferred_language if driver.preferred_language in supported else "vi"
+    channel = "sms" if settings.CUAKHAU_SMS_GATEWAY_URL else "console"
+    delivery = _queue(
+        channel=channel,
+        address=driver.phone,
+        kind=kind,
+        language=language,
+        compose=compose,
+        declaration=declaration,
+        now=timezone.now(),
+    )
+    if driver.user is not None:
+        notify(
+            recipients=[driver.user],
+            kind=kind,
+            compose=compose,
+            declaration=declaration,
+            webhooks=False,
+        )
+    return delivery
+
+
+def due_deliveries(now: datetime, limit: int) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(
+        status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).order_by("next_attempt_at", "pk")[:limit]

@@ -44,6 +44,7 @@ from shipments.choices import (
 )
 from shipments.models import Commodity, Declaration, Driver, Enterprise, Vehicle
 from shipments.services import HistoricTrip, LineInput, import_history
+from shipments.validators import ocr_key
 
 DEMO_LABEL = "system:demo"
 
@@ -512,6 +513,7 @@ class DemoBuilder:
             vehicles.append(
                 Vehicle(
                     plate=plate,
+                    ocr_key=ocr_key(plate),
                     country=owner.country,
                     kind=kind,
                     enterprise=owner,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +33,7 @@ from shipments.validators import (
     normalize_phone,
     normalize_plate,
     normalize_vn_tax_code,
+    ocr_key,
 )
 
 
@@ -84,6 +86,13 @@ class Enterprise(models.Model):
 
 class Vehicle(models.Model):
     plate = models.CharField(_("plate"), max_length=20, unique=True)
+    ocr_key = models.CharField(
+        _("camera key"),
+        max_length=20,
+        db_index=True,
+        editable=False,
+        help_text=_("The plate as a camera reads it, confusable characters merged."),
+    )
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=VehicleKind.choices)
     payload_kg = models.PositiveIntegerField(_("payload (kg)"), null=True, blank=True)
@@ -111,6 +120,12 @@ class Vehicle(models.Model):
 
     def __str__(self) -> str:
         return self.plate
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.ocr_key = ocr_key(self.plate)
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "ocr_key"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         try:

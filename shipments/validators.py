@@ -64,6 +64,17 @@ def normalize_plate(raw: str) -> tuple[str, str]:
     raise ValidationError(PLATE_HELP, code="invalid_plate")
 
 
+#: Characters plate cameras confuse, each mapped to one representative.
+_OCR_CONFUSIONS = str.maketrans({"O": "0", "D": "0", "I": "1", "B": "8", "S": "5", "Z": "2"})
+_NOT_PLATE = re.compile(r"[^0-9A-Z\u4e00-\u9fff]")
+
+
+def ocr_key(raw: str) -> str:
+    """A plate reduced to what a camera can tell apart: no separators, confusable characters
+    merged (0/O/D, 1/I, 8/B, 5/S, 2/Z). Two reads of one plate have the same key."""
+    return _NOT_PLATE.sub("", (raw or "").upper()).translate(_OCR_CONFUSIONS)
+
+
 def normalize_vn_tax_code(raw: str) -> str:
     """A Vietnamese tax code (mã số thuế): 10 digits, or 13 for a branch (``0100112437-001``)."""
     try:

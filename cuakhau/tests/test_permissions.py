@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from clearance import services as clearance
 from clearance.models import Check
@@ -97,6 +99,55 @@ def _document(world: World, declaration: Declaration) -> int:
         upload=SimpleUploadedFile("invoice.pdf", b"%PDF-1.7\n%%EOF\n"),
     )
     return document.pk
+
+
+def _hour(world: World, declaration: Declaration) -> str:
+    from flow.tests.conftest import open_hour
+
+    return open_hour(declaration).isoformat()
+
+
+def _booked(world: World, declaration: Declaration) -> Declaration:
+    from flow import services as flow
+
+    flow.do_book(
+        actor=world.owner,
+        reference=declaration.reference,
+        starts_at=datetime.fromisoformat(_hour(world, declaration)),
+    )
+    return declaration
+
+
+def _unmatched_event(world: World, declaration: Declaration) -> int:
+    from flow.models import PlateEvent
+
+    event = PlateEvent.objects.create(
+        gate=world.gates["huu-nghi"],
+        event_id="e1",
+        kind="gate_in",
+        at=timezone.now(),
+        reads=[{"plate": "30A-999.99", "confidence": 0.9}],
+        status="unmatched",
+        received_at=timezone.now(),
+    )
+    return event.pk
+
+
+def _decision(world: World, declaration: Declaration) -> int:
+    from flow.models import AdmissionDecision
+
+    return AdmissionDecision.objects.create(
+        gate=world.gates["huu-nghi"],
+        flow="exit",
+        day=timezone.localdate(),
+        status="open",
+        expected_queue=1,
+        expected_queue_high=2,
+        probability_full=0,
+        yard_capacity=600,
+        capacity=100,
+        computed_at=timezone.now(),
+    ).pk
 
 
 def _rule_body(world: World, persona: str) -> dict[str, Any]:
@@ -238,6 +289,97 @@ ENDPOINTS = {
     ),
     "check rules": Endpoint("get", lambda w, d: "/api/v1/check-rules/", EVERYONE),
     "check rule": Endpoint("get", lambda w, d: "/api/v1/check-rules/health/", EVERYONE),
+    "bookings list": Endpoint(
+        "get", lambda w, d: "/api/v1/bookings/", {"owner", "outsider", "driver", "yard_hn", "board"}
+    ),
+    "booking detail": Endpoint(
+        "get",
+        lambda w, d: f"/api/v1/bookings/{_booked(w, d).reference}/",
+        {"owner", "driver", "yard_hn", "board"},
+    ),
+    "booking create": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/bookings/",
+        {"owner"},
+        lambda w, p: {
+            "declaration": Declaration.objects.get().reference,
+            "starts_at": _hour(w, Declaration.objects.get()),
+        },
+    ),
+    "booking cancel": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/bookings/{_booked(w, d).reference}/cancel/",
+        {"owner"},
+        lambda w, p: {"reason": "plans changed"},
+    ),
+    "booking rebook": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/bookings/{_booked(w, d).reference}/rebook/",
+        {"owner"},
+        lambda w, p: {
+            "starts_at": (
+                datetime.fromisoformat(_hour(w, Declaration.objects.get())) + timedelta(days=1)
+            ).isoformat()
+        },
+    ),
+    "slot offers": Endpoint(
+        "get", lambda w, d: f"/api/v1/slots/?declaration={d.reference}", {"owner"}
+    ),
+    "yard events": Endpoint("get", lambda w, d: "/api/v1/yard-events/", {"yard_hn", "board"}),
+    "yard event": Endpoint(
+        "get",
+        lambda w, d: f"/api/v1/yard-events/{_unmatched_event(w, d)}/",
+        {"yard_hn", "board"},
+    ),
+    "yard event manual": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/yard-events/",
+        {"yard_hn"},
+        lambda w, p: {"gate": "huu-nghi", "kind": "gate_in", "plate": "29C-123.45"},
+    ),
+    "yard event correct": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/yard-events/{_unmatched_event(w, d)}/correct/",
+        {"yard_hn"},
+        lambda w, p: {"reference": Declaration.objects.get().reference},
+    ),
+    "yard event dismiss": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/yard-events/{_unmatched_event(w, d)}/dismiss/",
+        {"yard_hn"},
+        lambda w, p: {"reason": "a motorbike"},
+    ),
+    "call-forward order": Endpoint(
+        "get", lambda w, d: "/api/v1/call-forward/huu-nghi/", {"yard_hn", "board"}
+    ),
+    "call-forward call": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/call-forward/huu-nghi/call/",
+        {"yard_hn", "board"},
+        lambda w, p: {"count": 1},
+    ),
+    "admission list": Endpoint("get", lambda w, d: "/api/v1/admission/", EVERYONE),
+    "admission override": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/admission/{_decision(w, d)}/override/",
+        {"board"},
+        lambda w, p: {"status": "held", "reason": "Pò Chài closed"},
+    ),
+    "capacity publish": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/capacity/",
+        {"board"},
+        lambda w, p: {
+            "gate": "huu-nghi",
+            "flow": "exit",
+            "trucks_per_hour": 10,
+            "effective_from": (timezone.now() + timedelta(hours=3)).isoformat(),
+            "reason": "agreement",
+        },
+    ),
+    "no-shows": Endpoint("get", lambda w, d: "/api/v1/no-shows/", {"board"}),
+    "board": Endpoint("get", lambda w, d: "/api/v1/board/", EVERYONE),
+    "board gate": Endpoint("get", lambda w, d: "/api/v1/board/huu-nghi/", EVERYONE),
     "check rule switch": Endpoint(
         "post",
         lambda w, d: "/api/v1/check-rules/health/switch/",
@@ -305,6 +447,25 @@ def test_every_api_route_is_in_the_matrix() -> None:
         "^check-rules/$",
         "^check-rules/(?P<code>[^/.]+)/$",
         "^check-rules/(?P<code>[^/.]+)/switch/$",
+        "^bookings/$",
+        "^bookings/(?P<reference>[^/.]+)/$",
+        "^bookings/(?P<reference>[^/.]+)/cancel/$",
+        "^bookings/(?P<reference>[^/.]+)/rebook/$",
+        "slots/",
+        "^yard-events/$",
+        "^yard-events/(?P<pk>[^/.]+)/$",
+        "^yard-events/(?P<pk>[^/.]+)/correct/$",
+        "^yard-events/(?P<pk>[^/.]+)/dismiss/$",
+        "^call-forward/(?P<code>[^/.]+)/$",
+        "^call-forward/(?P<code>[^/.]+)/call/$",
+        "^admission/$",
+        "^admission/(?P<pk>[^/.]+)/$",
+        "^admission/(?P<pk>[^/.]+)/override/$",
+        "capacity/",
+        "no-shows/",
+        "board/",
+        "board/<slug:code>/",
+        "devices/events/",
     }
     assert routes == covered, f"update ENDPOINTS for: {routes ^ covered}"
 
@@ -318,6 +479,9 @@ WEB = {
     "/clearance/selectivity/new/": {"customs_admin"},
     "/clearance/rules/": SIGNED_IN,
     "/notifications/": SIGNED_IN,
+    "/flow/board/": EVERYONE,
+    "/flow/yard/": {"yard_hn", "board"},
+    "/flow/admission/": {"board"},
 }
 
 

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FlowConfig(AppConfig):
+    name = "flow"
+    verbose_name = _("Vehicle flow control")
+
+    def ready(self) -> None:
+        from flow import services, views
+        from notifications.dispatch import register_job
+        from shipments import lifecycle, panels
+
+        lifecycle.register_effect("cancel", services.on_leave)
+        lifecycle.register_effect("reject", services.on_leave)
+        panels.register(views.booking_panel)
+        register_job("no-shows", 60, services.sweep_no_shows)
+        register_job("admission", 3600, services.plan_all_gates)

@@ -1,0 +1,136 @@
+"""What the public gate board shows, for the page and the JSON alike.
+
+Per gate and direction: trucks in the yard (the queue), the expected wait of a truck joining
+it now (the engine's ``priority`` policy over the published capacity), today's capacity and
+hours, days the gate holds trucks at origin, and the board's notices. Computed at most every
+30 seconds per gate and process: the board refreshes itself and many watch it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+
+from flow import planning
+from flow.choices import AdmissionStatus
+from flow.models import AdmissionDecision, Notice
+from gates.choices import Flow
+from gates.models import Gate
+from gates.services import hours_on
+from shipments.models import Declaration
+
+CACHE_SECONDS = 30
+
+
+@dataclass
+class Lane:
+    flow: str
+    flow_label: str
+    in_yard: int
+    expected_wait_hours: float | None
+    capacity_today: int
+    capacity_now_per_hour: int
+    opens: str | None
+    closes: str | None
+    hours_note: str
+    held_days: list[str]
+
+
+@dataclass
+class Card:
+    code: str
+    name: str
+    yard_capacity: int | None
+    in_yard: int
+    lanes: list[Lane]
+    notices: list[str]
+    computed_at: str
+
+
+def _card(gate: Gate, now: datetime) -> Card:
+    today = timezone.localdate(now)
+    tz = timezone.get_current_timezone()
+    counts = dict(
+        Declaration.objects.filter(gate=gate, state__in=planning.IN_YARD)
+        .values_list("flow")
+        .annotate(n=Count("pk"))
+        .values_list("flow", "n")
+    )
+    held = {
+        (d.flow, d.day)
+        for d in AdmissionDecision.objects.filter(
+            gate=gate, day__gte=today, status=AdmissionStatus.HELD
+        )
+    }
+    day_hours = {h.flow: h for h in hours_on(gate, today)}
+    lanes = []
+    for flow in Flow:
+        hours = day_hours[flow]
+        day = planning.total_capacity(
+            gate, flow, datetime.combine(today, datetime.min.time(), tz), 24
+        )
+        lanes.append(
+            Lane(
+                flow=flow.value,
+                flow_label=str(flow.label),
+                in_yard=counts.get(flow.value, 0),
+                expected_wait_hours=(
+                    round(w, 1)
+                    if (w := planning.expected_wait_hours(gate, flow, now)) is not None
+                    else None
+                ),
+                capacity_today=sum(day),
+                capacity_now_per_hour=day[timezone.localtime(now).hour],
+                opens=hours.opens.strftime("%H:%M") if hours.opens else None,
+                closes=hours.closes.strftime("%H:%M") if hours.closes else None,
+                hours_note=str(hours.reason),
+                held_days=sorted(d.isoformat() for f, d in held if f == flow.value),
+            )
+        )
+    notices = [
+        n.text
+        for n in Notice.objects.filter(gate=gate, starts_at__lte=now).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+    ]
+    return Card(
+        code=gate.code,
+        name=gate.name,
+        yard_capacity=planning.yard_capacity(gate),
+        in_yard=sum(lane.in_yard for lane in lanes),
+        lanes=lanes,
+        notices=notices,
+        computed_at=now.isoformat(),
+    )
+
+
+def cards(code: str | None = None, *, fresh: bool = False) -> list[Card]:
+    gates = Gate.objects.filter(is_active=True, mode="road").order_by("sort_order", "code")
+    if code:
+        gates = gates.filter(code=code)
+    now = timezone.now()
+    language = translation.get_language() or "vi"
+    out = []
+    for gate in gates:
+        key = f"flow.board.{gate.code}.{language}"
+        card = None if fresh else cache.get(key)
+        if card is None:
+            card = _card(gate, now)
+            cache.set(key, card, CACHE_SECONDS)
+        out.append(card)
+    return out
+
+
+def forget(gate_code: str) -> None:
+    """Drop a gate's cached card (after a yard event): the next view recomputes it."""
+    for language in ("vi", "en", "zh-hans"):
+        cache.delete(f"flow.board.{gate_code}.{language}")
+
+
+def as_json(card: Card) -> dict[str, Any]:
+    return asdict(card)

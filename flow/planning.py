@@ -1,0 +1,268 @@
+"""The thin adapter between the database and the planning engine.
+
+Flow control asks the engine three things, and never reimplements its rules: the call-forward
+order of the cleared trucks at a gate (``engine.policies.priority``: the green lane), the
+expected wait of a truck joining the queue now (the same policy), and the backlog the yard will
+hold in the coming days (``engine.forecast.forecast`` + ``backlog``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from engine.forecast import Backlog, backlog, forecast
+from engine.policies import priority
+from engine.scenario import parse_scenario
+from gates.models import CapacityPlan, Gate, Route, Yard
+from gates.services import hours_on
+from shipments.choices import TruckState
+from shipments.models import Declaration, GoodsLine
+
+#: VND per USD for the value at risk of waiting goods (order of magnitude is what matters).
+VND_PER_USD = 25_000
+IN_YARD = (TruckState.ARRIVED, TruckState.CLEARED, TruckState.CALLED)
+#: Forecasts need three weeks of daily history (AutoETS with a weekly season).
+MIN_HISTORY_DAYS = 21
+HISTORY_DAYS = 56
+
+
+def hourly_capacity(
+    gate: Gate, flow: str, start: datetime, hours: int, route: Route | None = None
+) -> list[int]:
+    """Trucks per hour the gate (or the route, where it has its own plans) clears in each of the
+    next ``hours`` hours, within the day's goods hours; 0 when closed."""
+    tz = timezone.get_current_timezone()
+    first = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    last = first + timedelta(hours=hours)
+    candidates = CapacityPlan.objects.filter(gate=gate, flow=flow, effective_from__lt=last)
+    plans = []
+    if route is not None:
+        plans = list(candidates.filter(route=route).order_by("effective_from"))
+    if not plans:
+        plans = list(candidates.filter(route__isnull=True).order_by("effective_from"))
+    starts = [p.effective_from for p in plans]
+    windows: dict[date, tuple[datetime, datetime] | None] = {}
+    out: list[int] = []
+    for h in range(hours):
+        moment = first + timedelta(hours=h)
+        day = moment.date()
+        if day not in windows:
+            today = next(x for x in hours_on(gate, day, route=route) if x.flow == flow)
+            if today.opens is None or today.closes is None:
+                windows[day] = None
+            else:
+                opens = datetime.combine(day, today.opens, tz)
+                closes = datetime.combine(day, today.closes, tz)
+                if closes <= opens:
+                    closes += timedelta(days=1)
+                windows[day] = (opens, closes)
+        window = windows[day]
+        index = bisect_right(starts, moment) - 1
+        if window is None or not window[0] <= moment < window[1] or index < 0:
+            out.append(0)
+        else:
+            out.append(plans[index].trucks_per_hour)
+    return out
+
+
+def total_capacity(gate: Gate, flow: str, start: datetime, hours: int) -> list[int]:
+    """The gate's own capacity plus that of each of its routes with plans of their own: what
+    the whole crossing point clears, for queues counted over all its routes."""
+    total = hourly_capacity(gate, flow, start, hours)
+    routes = Route.objects.filter(gate=gate, is_active=True, capacityplan__flow=flow).distinct()
+    for route in routes:
+        own = hourly_capacity(gate, flow, start, hours, route=route)
+        total = [a + b for a, b in zip(total, own, strict=True)]
+    return total
+
+
+def _segments(per_hour: Sequence[int]) -> list[dict[str, int]]:
+    segments: list[dict[str, int]] = []
+    for h, value in enumerate(per_hour):
+        if not segments or segments[-1]["per_hour"] != value:
+            segments.append({"from_hour": h, "per_hour": int(value)})
+    return segments
+
+
+@dataclass(frozen=True)
+class Waiting:
+    declaration_id: int
+    reference: str
+    since: datetime
+    perishable: bool
+    deadline: datetime | None
+    value_vnd: int
+
+
+def _waiting(declarations: Sequence[Declaration]) -> list[Waiting]:
+    values = dict(
+        GoodsLine.objects.filter(declaration__in=[d.pk for d in declarations])
+        .values_list("declaration")
+        .annotate(total=Sum("value_usd"))
+        .values_list("declaration", "total")
+    )
+    arrived = dict(
+        Declaration.objects.filter(
+            pk__in=[d.pk for d in declarations], history__transition="arrive"
+        ).values_list("pk", "history__at")
+    )
+    out = []
+    for d in declarations:
+        since = arrived.get(d.pk, d.state_changed_at)
+        deadline = (
+            since + timedelta(hours=d.shelf_life_hours)
+            if d.perishable and d.shelf_life_hours
+            else None
+        )
+        usd = values.get(d.pk) or Decimal(0)
+        out.append(
+            Waiting(d.pk, d.reference, since, d.perishable, deadline, int(usd * VND_PER_USD))
+        )
+    return out
+
+
+def _scenario(
+    trucks: Sequence[Waiting], now: datetime, capacity: Sequence[int], probe: bool
+) -> dict[str, object]:
+    """Trucks already waiting are ready at hour 0; a perishable's shelf life is what is left."""
+    rows: list[dict[str, object]] = []
+    for t in trucks:
+        row: dict[str, object] = {
+            "id": t.reference,
+            "ready_hour": 0,
+            "gate": "gate",
+            "perishable": t.perishable,
+            "value_vnd": t.value_vnd,
+        }
+        if t.perishable and t.deadline is not None:
+            row["shelf_life_hours"] = max((t.deadline - now).total_seconds() / 3600, 0.01)
+        elif t.perishable:
+            row["perishable"] = False
+        rows.append(row)
+    if probe:
+        rows.append({"id": "~probe", "ready_hour": 0, "gate": "gate"})
+    return {
+        "name": "call-forward",
+        "horizon_hours": len(capacity),
+        "gates": [{"id": "gate", "yard_capacity": None, "capacity": _segments(capacity)}],
+        "trucks": rows,
+    }
+
+
+def call_order(gate: Gate, flow: str | None = None, now: datetime | None = None) -> list[int]:
+    """Declaration ids of the cleared trucks at ``gate`` in the order they should be called:
+    the engine's ``priority`` policy (savable perishables by deadline, then first come)."""
+    now = now or timezone.now()
+    cleared = Declaration.objects.filter(gate=gate, state=TruckState.CLEARED)
+    if flow:
+        cleared = cleared.filter(flow=flow)
+    trucks = _waiting(list(cleared.order_by("state_changed_at", "pk")))
+    if not trucks:
+        return []
+    # One slot per truck, in the order it would cross; the horizon covers every truck.
+    scenario = parse_scenario(_scenario(trucks, now, [1] * (len(trucks) + 1), probe=False))
+    outcome = priority(scenario)
+    ranked = sorted(range(len(trucks)), key=lambda i: (int(outcome.cross_hour[i]), i))
+    return [trucks[i].declaration_id for i in ranked]
+
+
+def expected_wait_hours(gate: Gate, flow: str, now: datetime | None = None) -> float | None:
+    """How long a truck (not perishable) joining the yard now would wait to cross, by the
+    engine's ``priority`` policy over the published capacity of the next week."""
+    now = now or timezone.now()
+    queue = list(
+        Declaration.objects.filter(gate=gate, flow=flow, state__in=IN_YARD).order_by(
+            "state_changed_at", "pk"
+        )
+    )
+    capacity = total_capacity(gate, flow, now, 24 * 7)
+    if not any(capacity):
+        return None
+    scenario = parse_scenario(_scenario(_waiting(queue), now, capacity, probe=True))
+    outcome = priority(scenario)
+    hour = int(outcome.cross_hour[-1])
+    if hour < 0:
+        return None
+    # The first hour is already under way: count it from now, not from its start.
+    into_hour = (now - now.replace(minute=0, second=0, microsecond=0)).total_seconds() / 3600
+    return max(0.0, hour + 1 - into_hour)
+
+
+def yard_capacity(gate: Gate) -> int | None:
+    total = Yard.objects.filter(gate=gate, vehicle_capacity__isnull=False).aggregate(
+        n=Sum("vehicle_capacity")
+    )["n"]
+    return int(total) if total else None
+
+
+def daily_arrivals(gate: Gate, flow: str, first: date, last: date) -> pd.DataFrame:
+    """Trucks declared to arrive each day (cancelled ones excluded), one row per day."""
+    tz = timezone.get_current_timezone()
+    counts = dict(
+        Declaration.objects.filter(
+            gate=gate,
+            flow=flow,
+            planned_arrival__gte=datetime.combine(first, datetime.min.time(), tz),
+            planned_arrival__lt=datetime.combine(last + timedelta(days=1), datetime.min.time(), tz),
+        )
+        .exclude(state=TruckState.CANCELLED)
+        .annotate(day=TruncDate("planned_arrival", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    days = pd.date_range(first, last, freq="D")
+    return pd.DataFrame(
+        {
+            "unique_id": f"{gate.code}/{flow}",
+            "ds": days,
+            "y": [counts.get(d.date(), 0) for d in days],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The backlog forecast behind a gate's admission decisions."""
+
+    days: list[date]
+    capacity: list[int]
+    yard_capacity: int
+    initial_queue: int
+    backlog: Backlog
+
+
+def outlook(gate: Gate, flow: str, today: date, horizon: int = 7) -> Outlook | None:
+    """Forecast arrivals for ``today`` and the next days from the last eight weeks of
+    declarations, and push them through the announced capacity into the yard.
+    ``None`` when the gate publishes no yard capacity or has under three weeks of history."""
+    limit = yard_capacity(gate)
+    if limit is None:
+        return None
+    history = daily_arrivals(
+        gate, flow, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1)
+    )
+    nonzero = np.flatnonzero(history["y"].to_numpy() > 0)
+    if len(nonzero) == 0 or len(history) - int(nonzero[0]) < MIN_HISTORY_DAYS:
+        return None
+    history = history.iloc[int(nonzero[0]) :]
+    rows = forecast(history, horizon)
+    tz = timezone.get_current_timezone()
+    days = [today + timedelta(days=i) for i in range(horizon)]
+    capacity = [
+        sum(total_capacity(gate, flow, datetime.combine(d, datetime.min.time(), tz), 24))
+        for d in days
+    ]
+    queue = Declaration.objects.filter(gate=gate, flow=flow, state__in=IN_YARD).count()
+    result = backlog(rows, capacity, initial_queue=queue, yard_capacity=limit)
+    return Outlook(days, capacity, limit, queue, result)

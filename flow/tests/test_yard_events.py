@@ -1,0 +1,209 @@
+"""Plate cameras: signatures, clocks, replays; reconciliation, corrections, manual events."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from cuakhau.errors import InvalidInput, NotAllowed
+from cuakhau.testing import World, declare, pass_checks, walk_to
+from flow import board, services
+from flow.choices import BookingStatus, EventKind, EventStatus
+from flow.models import Booking, Device, PlateEvent, YardVisit
+from flow.tests.conftest import open_hour
+from shipments.choices import TruckState
+from shipments.models import Declaration
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/devices/events/"
+SECRET = "cam-secret-for-tests-0123456789"
+
+
+@pytest.fixture
+def cameras(world: World) -> dict[str, Device]:
+    services._device_cache.clear()
+    gate = world.gates["huu-nghi"]
+    return {
+        kind: Device.objects.create(code=f"cam-hn-{kind}", gate=gate, kind=kind, secret=SECRET)
+        for kind in (EventKind.GATE_IN, EventKind.GATE_OUT, EventKind.CROSSING)
+    }
+
+
+def _post(
+    device: Device,
+    reads: list[dict[str, Any]],
+    *,
+    event_id: str | None = None,
+    secret: str = SECRET,
+    timestamp: float | None = None,
+    body: bytes | None = None,
+    language: str = "en",
+) -> Any:
+    payload = (
+        body
+        or json.dumps(
+            {
+                "event_id": event_id or uuid.uuid4().hex,
+                "at": timezone.now().isoformat(),
+                "reads": reads,
+            }
+        ).encode()
+    )
+    stamp = str(int(timestamp if timestamp is not None else time.time()))
+    return Client().post(
+        URL,
+        payload,
+        content_type="application/json",
+        HTTP_X_CUAKHAU_DEVICE=device.code,
+        HTTP_X_CUAKHAU_TIMESTAMP=stamp,
+        HTTP_X_CUAKHAU_SIGNATURE=services.sign(secret, stamp, payload),
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+def _admitted(world: World, plate: str = "29C-123.45") -> Declaration:
+    return walk_to(declare(world, vehicle_plate=plate), world, TruckState.ADMITTED)
+
+
+def test_a_signed_gate_in_puts_the_truck_in_the_yard_once(world: World, cameras: dict) -> None:
+    declaration = _admitted(world)
+    booking_hour = open_hour(declaration)
+    Booking.objects.create(
+        declaration=declaration,
+        enterprise=declaration.enterprise,
+        vehicle=declaration.vehicle,
+        slot=services.slot_for(
+            gate=declaration.gate, route=declaration.route, flow="exit", starts_at=booking_hour
+        ),
+        lane="green",
+        created_at=timezone.now(),
+        created_by=world.owner,
+    )
+    event_id = uuid.uuid4().hex
+    first = _post(
+        cameras["gate_in"], [{"plate": "29C-I23.4S", "confidence": 0.9}], event_id=event_id
+    )
+    assert first.status_code == 201, first.content
+    assert first.json()["status"] == "matched" and first.json()["duplicate"] is False
+    declaration.refresh_from_db()
+    assert declaration.state == TruckState.ARRIVED
+    assert declaration.history.get(transition="arrive").actor_label == "device:cam-hn-gate_in"
+    assert YardVisit.objects.filter(declaration=declaration, exited_at__isnull=True).count() == 1
+    assert Booking.objects.get(declaration=declaration).status == BookingStatus.USED
+    # The same post again (a replay, or the camera retrying): accepted, nothing changes.
+    again = _post(
+        cameras["gate_in"], [{"plate": "29C-I23.4S", "confidence": 0.9}], event_id=event_id
+    )
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert PlateEvent.objects.count() == 1
+    assert YardVisit.objects.count() == 1
+    assert declaration.history.filter(transition="arrive").count() == 1
+
+
+def test_refusals_name_the_problem_and_store_nothing(world: World, cameras: dict) -> None:
+    _admitted(world)
+    device = cameras["gate_in"]
+    reads = [{"plate": "29C-123.45", "confidence": 0.9}]
+    bad_signature = _post(device, reads, secret="not-the-secret")
+    assert bad_signature.status_code == 401
+    assert bad_signature.json()["error"]["code"] == "bad_signature"
+    stale = _post(device, reads, timestamp=time.time() - 3600)
+    assert stale.status_code == 401
+    assert stale.json()["error"]["code"] == "stale_timestamp"
+    future = _post(device, reads, timestamp=time.time() + 3600)
+    assert future.json()["error"]["code"] == "stale_timestamp"
+    device.is_active = False
+    device.save()
+    services._device_cache.clear()
+    unknown = _post(device, reads)
+    assert unknown.status_code == 401 and unknown.json()["error"]["code"] == "device_refused"
+    device.is_active = True
+    device.save()
+    services._device_cache.clear()
+    malformed = _post(device, [], body=b'{"event_id": "", "reads": [{"plate": ""}]}')
+    assert malformed.status_code == 400
+    fields = malformed.json()["error"]["fields"]
+    assert {"event_id", "at", "reads[0].plate"} <= set(fields)
+    not_json = _post(device, [], body=b"plate=29C")
+    assert not_json.status_code == 400 and not_json.json()["error"]["code"] == "bad_json"
+    vi = _post(device, reads, secret="wrong", language="vi")
+    assert "chữ ký" in vi.json()["error"]["message"].lower()
+    assert PlateEvent.objects.count() == 0
+    assert Declaration.objects.get().state == TruckState.ADMITTED
+
+
+def test_unmatched_reads_wait_for_a_person(world: World, cameras: dict) -> None:
+    declaration = _admitted(world)
+    response = _post(cameras["gate_in"], [{"plate": "30A-999.99", "confidence": 0.95}])
+    assert response.status_code == 201 and response.json()["status"] == "unmatched"
+    event = PlateEvent.objects.get()
+    assert event.note == "no expected truck has this plate"
+    with pytest.raises(NotAllowed):
+        services.do_correct_event(
+            actor=world.customs_hn, event_id=event.pk, reference=declaration.reference
+        )
+    with pytest.raises(InvalidInput):
+        services.do_correct_event(actor=world.yard_hn, event_id=event.pk, reference="NOPE")
+    services.do_correct_event(
+        actor=world.yard_hn, event_id=event.pk, reference=declaration.reference
+    )
+    event.refresh_from_db()
+    declaration.refresh_from_db()
+    assert event.status == EventStatus.CORRECTED and event.resolved_by == world.yard_hn
+    assert declaration.state == TruckState.ARRIVED
+    assert AuditEvent.objects.filter(action="yard_event.corrected").exists()
+    other = _post(cameras["gate_in"], [{"plate": "??", "confidence": 0.1}])
+    services.do_dismiss_event(
+        actor=world.yard_hn, event_id=other.json()["id"], reason="Motorbike, not a truck"
+    )
+    assert PlateEvent.objects.filter(status=EventStatus.UNMATCHED).count() == 0
+
+
+def test_manual_gate_in_and_out_and_crossing_by_camera(world: World, cameras: dict) -> None:
+    declaration = _admitted(world)
+    before = board.cards("huu-nghi", fresh=True)[0].in_yard
+    with pytest.raises(NotAllowed):
+        services.do_record_yard_event(
+            actor=world.customs_hn, gate_code="huu-nghi", kind="gate_in", plate="29C-123.45"
+        )
+    with pytest.raises(InvalidInput) as unknown:
+        services.do_record_yard_event(
+            actor=world.yard_hn, gate_code="huu-nghi", kind="gate_in", plate="30A-000.01"
+        )
+    assert "plate" in unknown.value.fields
+    services.do_record_yard_event(
+        actor=world.yard_hn, gate_code="huu-nghi", kind="gate_in", plate="29c 12345"
+    )
+    declaration.refresh_from_db()
+    assert declaration.state == TruckState.ARRIVED
+    assert board.cards("huu-nghi")[0].in_yard == before + 1
+    status = services.yard_status(world.gates["huu-nghi"])
+    assert status.in_yard == 1 and status.dwell_hours_now is not None
+    pass_checks(declaration, world)
+    services.do_call_next(actor=world.yard_hn, gate_code="huu-nghi", count=1)
+    declaration.refresh_from_db()
+    assert declaration.state == TruckState.CALLED
+    crossing = _post(cameras["crossing"], [{"plate": "29C-123.45", "confidence": 0.97}])
+    assert crossing.json()["status"] == "matched"
+    declaration.refresh_from_db()
+    assert declaration.state == TruckState.CROSSED
+    visit = YardVisit.objects.get(declaration=declaration)
+    assert visit.exited_at is not None and visit.exited_at >= visit.entered_at
+    assert services.yard_status(world.gates["huu-nghi"]).in_yard == 0
+
+
+def test_a_walk_in_without_booking_is_admitted_on_arrival(world: World, cameras: dict) -> None:
+    declaration = declare(world, vehicle_plate="29C-765.43")
+    response = _post(cameras["gate_in"], [{"plate": "29C-765.43", "confidence": 0.9}])
+    assert response.json()["status"] == "matched"
+    declaration.refresh_from_db()
+    assert declaration.state == TruckState.ARRIVED
+    assert YardVisit.objects.get(declaration=declaration).walk_in is True
+    assert declaration.history.get(transition="admit").actor_label == "system:flow (walk-in)"

@@ -1,0 +1,339 @@
+"""Pages of flow control (booking, yard console, admission, the public gate board) and the
+plate cameras' endpoint. Parse, authorise, call one service, render."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.choices import Role
+from accounts.models import User
+from accounts.scoping import gate_ids
+from cuakhau.api import error_body
+from cuakhau.errors import DomainError
+from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
+from flow import board, services
+from flow.choices import AdmissionStatus, BookingStatus, EventKind, EventStatus
+from flow.models import AdmissionDecision, Booking, PlateEvent
+from gates.choices import Flow
+from gates.models import Gate
+from shipments.choices import TruckState
+from shipments.models import Declaration
+from shipments.panels import Panel
+
+
+def _refuse(request: HttpRequest, status: int, message: Any) -> HttpResponse:
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def _parse_hour(raw: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+# --- booking (a section of the declaration page) ----------------------------------------------
+
+
+def _booking_context(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
+    user = actor(request)
+    booking = (
+        Booking.objects.filter(declaration=declaration, status=BookingStatus.ACTIVE)
+        .select_related("slot")
+        .first()
+    )
+    may_book = (
+        user.role == Role.DECLARANT
+        and user.enterprise_id == declaration.enterprise_id
+        and declaration.state in (TruckState.DECLARED, TruckState.ADMITTED)
+    )
+    offers = services.offers(declaration=declaration) if may_book else []
+    days: dict[str, list[services.SlotOffer]] = {}
+    for offer in offers:
+        days.setdefault(timezone.localtime(offer.starts_at).strftime("%d/%m/%Y"), []).append(offer)
+    return {
+        "declaration": declaration,
+        "booking": booking,
+        "history": Booking.objects.filter(declaration=declaration)
+        .exclude(status=BookingStatus.ACTIVE)
+        .select_related("slot")
+        .order_by("-created_at")[:10],
+        "may_book": may_book,
+        "days": days,
+    }
+
+
+def booking_panel(request: HttpRequest, declaration: Declaration) -> Panel | None:
+    user = actor(request)
+    if user.role not in (Role.DECLARANT, Role.BOARD, Role.YARD_OPERATOR, Role.ADMIN, Role.DRIVER):
+        return None
+    return Panel("flow/_booking_panel.html", _booking_context(request, declaration))
+
+
+@login_required
+@require_POST
+def book(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    user = actor(request)
+    starts_at = _parse_hour(request.POST.get("starts_at", ""))
+    action = request.POST.get("action", "book")
+    try:
+        if action == "cancel":
+            services.do_cancel_booking(
+                actor=user, reference=reference, reason=request.POST.get("reason", "")
+            )
+            message = _("Booking cancelled.")
+        elif action == "rebook":
+            services.do_rebook(actor=user, reference=reference, starts_at=starts_at)
+            message = _("Booking moved.")
+        else:
+            services.do_book(actor=user, reference=reference, starts_at=starts_at)
+            message = _("Slot booked.")
+    except DomainError as exc:
+        declaration = Declaration.objects.restrict(user).filter(reference=reference).first()
+        if declaration is None:
+            return _refuse(request, 404, _("No such declaration."))
+        context = {"panel": _booking_context(request, declaration)}
+        context["panel"].update({"error": exc.message, "error_fields": exc.fields})
+        return render(request, "flow/_booking_panel.html", context, status=exc.status)
+    return redirect_after_change(
+        request, reverse("shipments:declaration-detail", args=[reference]), message
+    )
+
+
+# --- the yard console -------------------------------------------------------------------------
+
+
+def _console_gates(user: User) -> list[Gate]:
+    gates = Gate.objects.filter(is_active=True, mode="road")
+    if user.role == Role.YARD_OPERATOR:
+        gates = gates.filter(pk__in=gate_ids(user))
+    return list(gates)
+
+
+def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None) -> HttpResponse:
+    order = services.planning.call_order(gate)
+    waiting = {d.pk: d for d in Declaration.objects.filter(pk__in=order).select_related("vehicle")}
+    context = {
+        "gate": gate,
+        "gates": _console_gates(actor(request)),
+        "status": services.yard_status(gate),
+        "call_order": [waiting[pk] for pk in order],
+        "corrections": PlateEvent.objects.filter(gate=gate, status=EventStatus.UNMATCHED)
+        .select_related("device")
+        .order_by("-at")[:50],
+        "kinds": [
+            (EventKind.GATE_IN, EventKind.GATE_IN.label),
+            (EventKind.GATE_OUT, EventKind.GATE_OUT.label),
+        ],
+        "error": error,
+    }
+    return render(request, "flow/yard.html", context, status=error.status if error else 200)
+
+
+def _console_gate(request: HttpRequest, code: str) -> Gate | None:
+    user = actor(request)
+    if not (user.role in (Role.YARD_OPERATOR, Role.BOARD) or user.has_full_access):
+        return None
+    return next((g for g in _console_gates(user) if g.code == code), None)
+
+
+@login_required
+@require_GET
+def yard(request: HttpRequest, code: str = "") -> HttpResponse:
+    user = actor(request)
+    if not (user.role in (Role.YARD_OPERATOR, Role.BOARD) or user.has_full_access):
+        return _refuse(request, 403, _("The yard console is for yard operators and the board."))
+    gates = _console_gates(user)
+    gate = (
+        next((g for g in gates if g.code == code), None) if code else (gates[0] if gates else None)
+    )
+    if gate is None:
+        return _refuse(request, 404, _("No such gate."))
+    return _console(request, gate)
+
+
+@login_required
+@require_POST
+def yard_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    gate = _console_gate(request, code)
+    if gate is None:
+        return _refuse(request, 403, _("The yard console is for yard operators and the board."))
+    user = actor(request)
+    action = request.POST.get("action", "")
+    try:
+        if action == "record":
+            services.do_record_yard_event(
+                actor=user,
+                gate_code=code,
+                kind=request.POST.get("kind", ""),
+                plate=request.POST.get("plate", ""),
+            )
+            message = _("Yard event recorded.")
+        elif action == "call":
+            called = services.do_call_next(
+                actor=user, gate_code=code, count=request.POST.get("count", "")
+            )
+            message = _("%d trucks called forward.") % len(called)
+        elif action == "correct":
+            services.do_correct_event(
+                actor=user,
+                event_id=int(request.POST.get("event", "0") or 0),
+                reference=request.POST.get("reference", ""),
+            )
+            message = _("Event corrected.")
+        elif action == "dismiss":
+            services.do_dismiss_event(
+                actor=user,
+                event_id=int(request.POST.get("event", "0") or 0),
+                reason=request.POST.get("reason", ""),
+            )
+            message = _("Event dismissed.")
+        else:
+            raise services.InvalidInput(
+                _("Unknown action."), fields={"action": [_("Unknown action.")]}
+            )
+    except (DomainError, ValueError) as exc:
+        error = (
+            exc
+            if isinstance(exc, DomainError)
+            else services.InvalidInput(
+                _("The request has errors; see each field."),
+                fields={"event": [_("Unknown event.")]},
+            )
+        )
+        return _console(request, gate, error)
+    return redirect_after_change(request, reverse("flow:yard-gate", args=[code]), message)
+
+
+# --- admission and capacity (the board) -------------------------------------------------------
+
+
+def _admission_page(request: HttpRequest, error: DomainError | None = None) -> HttpResponse:
+    today = timezone.localdate()
+    return render(
+        request,
+        "flow/admission.html",
+        {
+            "decisions": AdmissionDecision.objects.filter(day__gte=today)
+            .select_related("gate", "overridden_by")
+            .order_by("gate__sort_order", "flow", "day"),
+            "no_shows": services.no_show_counts(),
+            "gates": Gate.objects.filter(is_active=True, mode="road").prefetch_related("routes"),
+            "flows": Flow.choices,
+            "statuses": AdmissionStatus.choices,
+            "error": error,
+            "post": request.POST if error else {},
+        },
+        status=error.status if error else 200,
+    )
+
+
+def _board_only(request: HttpRequest) -> bool:
+    user = actor(request)
+    return user.role == Role.BOARD or user.has_full_access
+
+
+@login_required
+@require_GET
+def admission(request: HttpRequest) -> HttpResponse:
+    if not _board_only(request):
+        return _refuse(request, 403, _("Admission control is the board's."))
+    return _admission_page(request)
+
+
+@login_required
+@require_POST
+def admission_action(request: HtmxHttpRequest) -> HttpResponse:
+    if not _board_only(request):
+        return _refuse(request, 403, _("Admission control is the board's."))
+    user = actor(request)
+    try:
+        if request.POST.get("action") == "publish":
+            gate_route = request.POST.get("gate_route", "")
+            gate_code, _sep, route_code = gate_route.partition("/")
+            services.do_publish_capacity(
+                actor=user,
+                gate_code=gate_code,
+                route_code=route_code,
+                flow=request.POST.get("flow", ""),
+                trucks_per_hour=request.POST.get("trucks_per_hour", ""),
+                effective_from=_parse_hour(request.POST.get("effective_from", "")),
+                reason=request.POST.get("reason", ""),
+            )
+            message = _("Capacity published.")
+        else:
+            services.do_override_admission(
+                actor=user,
+                decision_id=int(request.POST.get("decision", "0") or 0),
+                status=request.POST.get("status", ""),
+                reason=request.POST.get("reason", ""),
+            )
+            message = _("Admission decision changed.")
+    except DomainError as exc:
+        return _admission_page(request, exc)
+    except ValueError:
+        return _admission_page(
+            request,
+            services.InvalidInput(
+                _("Unknown decision."), fields={"decision": [_("Unknown decision.")]}
+            ),
+        )
+    return redirect_after_change(request, reverse("flow:admission"), message)
+
+
+# --- the public gate board ----------------------------------------------------------------
+
+
+@require_GET
+def gate_board(request: HttpRequest, code: str = "") -> HttpResponse:
+    cards = board.cards(code or None)
+    if code and not cards:
+        return _refuse(request, 404, _("No such gate."))
+    template = "flow/_board_cards.html" if request.headers.get("HX-Request") else "flow/board.html"
+    return render(request, template, {"cards": cards, "code": code, "now": timezone.now()})
+
+
+# --- plate cameras ------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def device_event(request: HttpRequest) -> JsonResponse:
+    """``POST /api/v1/devices/events/``: a plate camera's signed read.
+
+    Headers ``X-Cuakhau-Device``, ``X-Cuakhau-Timestamp`` (Unix seconds) and
+    ``X-Cuakhau-Signature`` (hex HMAC-SHA256 of ``timestamp.body`` with the device's secret).
+    201 for a new event, 200 for a replay of one already stored (nothing changes), 401 for a
+    bad signature, unknown device or stale timestamp, 400 for a malformed body.
+    """
+    try:
+        ingested = services.ingest_device_event(
+            device_code=request.headers.get("X-Cuakhau-Device", ""),
+            timestamp=request.headers.get("X-Cuakhau-Timestamp", ""),
+            signature=request.headers.get("X-Cuakhau-Signature", ""),
+            body=request.body,
+        )
+    except DomainError as exc:
+        return JsonResponse(error_body(exc.code, str(exc.message), exc.fields), status=exc.status)
+    event = ingested.event
+    return JsonResponse(
+        {
+            "id": event.pk,
+            "event_id": event.event_id,
+            "status": event.status,
+            "duplicate": ingested.duplicate,
+            "declaration": event.declaration_id,
+        },
+        status=200 if ingested.duplicate else 201,
+    )

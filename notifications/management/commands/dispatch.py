@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from notifications.dispatch import JOBS, dispatch_once
+
+log = logging.getLogger("cuakhau.dispatch")
+
+
+class Command(BaseCommand):
+    help = (
+        "Send queued notifications (SMS, webhooks, console) with retries and backoff, and run "
+        "the periodic jobs (no-show sweep, admission planning). Loops until stopped."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="one pass, then exit")
+        parser.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            counts = dispatch_once()
+            if any(counts.values()):
+                self.stdout.write(f"deliveries: {counts}")
+            now = time.monotonic()
+            for job in JOBS:
+                if options["once"] or now - job.last >= job.every_seconds:
+                    job.last = now
+                    try:
+                        result = job.run()
+                    except Exception:
+                        # One failing job must not stop deliveries; it is logged and retried.
+                        log.exception("job %s failed", job.name)
+                    else:
+                        self.stdout.write(f"{job.name}: {result}")
+            if options["once"]:
+                return
+            time.sleep(options["interval"])

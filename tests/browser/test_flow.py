@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import re
+
+from django.core.cache import cache
+from playwright.sync_api import Page, expect
+
+from cuakhau.testing import World, declare
+from flow.choices import BookingStatus
+from flow.models import Booking
+from shipments.choices import TruckState
+from shipments.models import Declaration
+from tests.browser.conftest import screenshot
+from tests.browser.test_declarant import _log_in
+
+
+def test_declarant_books_yard_records_gate_in_and_the_board_counts_it(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    cache.clear()
+    trip = declare(live_world, vehicle_plate="29C-246.80")
+    base = live_server.url
+
+    # The public board before: nobody in Hữu Nghị's yard.
+    page.goto(f"{base}/flow/board/huu-nghi/")
+    queue = page.locator("#gate-huu-nghi .queue")
+    expect(queue).to_have_text("0")
+
+    # The declarant books the first free hour on the declaration's page.
+    _log_in(page, base, "owner")
+    page.goto(f"{base}/declarations/{trip.reference}/")
+    expect(page.locator("#booking")).to_contain_text("Chưa đặt khung giờ")
+    form = page.get_by_role("form", name="Đặt khung giờ")
+    first_free = form.locator("select[name=starts_at] option:not([disabled])").first
+    form.locator("select[name=starts_at]").select_option(first_free.get_attribute("value"))
+    form.get_by_role("button", name="Đặt lịch").click()
+    expect(page.locator("#booking")).to_contain_text("Đã đặt")
+    expect(page.locator("#state")).to_have_text("Được chấp nhận")
+    assert Booking.objects.get(declaration=trip).status == BookingStatus.ACTIVE
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    # The yard operator records the truck's gate-in from the plate, as typed at the gate.
+    _log_in(page, base, "yard_hn")
+    page.goto(f"{base}/flow/yard/huu-nghi/")
+    form = page.get_by_role("form", name="Ghi nhận sự kiện bãi")
+    form.locator("select[name=kind]").select_option("gate_in")
+    form.locator("input[name=plate]").fill("29c 24680")
+    form.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_url(re.compile(r"/flow/yard/huu-nghi/$"))
+    expect(page.locator(".alert.success, .alert")).to_contain_text("Đã ghi nhận sự kiện bãi")
+    expect(page.locator("#in-yard")).to_have_text("1")
+    assert Declaration.objects.get(pk=trip.pk).state == TruckState.ARRIVED
+    assert Booking.objects.get(declaration=trip).status == BookingStatus.USED
+
+    # The public board counts it (its refresh is a plain GET of the cards).
+    page.goto(f"{base}/flow/board/huu-nghi/")
+    expect(page.locator("#gate-huu-nghi .queue")).to_have_text("1")
+    expect(page.locator("#gate-huu-nghi tr[data-flow=exit] .lane-queue")).to_have_text("1")
+    screenshot(page, "gate-board")
