@@ -47,6 +47,8 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) var/static
 
-## The engine's benchmarks; writes docs/benchmarks.md (a few minutes).
+## Benchmarks, written to docs/benchmarks.md: the engine (a few minutes), then plate events over
+## HTTP to gunicorn on a fresh PostgreSQL database at 127.0.0.1:5432 (about two minutes).
 bench: $(STAMP)
 	$(BIN)/python -m engine.bench --output docs/benchmarks.md
+	scripts/bench-events

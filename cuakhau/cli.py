@@ -4,6 +4,8 @@ cuakhau serve [--demo] [--host H] [--port P] [--workers N]
 cuakhau demo [--days 30] [--seed 1]
 cuakhau load-reference
 cuakhau verify-audit
+cuakhau dispatch [--once]       the outbox and periodic jobs (camera events, no-shows, admission)
+cuakhau bench-events            plate events over HTTP (make bench)
 cuakhau <any Django management command>
 """
 
@@ -16,6 +18,7 @@ ENGINE_COMMANDS = ("simulate", "scenario", "forecast")
 ALIASES = {
     "load-reference": "load_reference",
     "verify-audit": "verify_audit",
+    "bench-events": "bench_events",
 }
 
 

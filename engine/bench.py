@@ -192,6 +192,10 @@ def forecast_scores() -> list[str]:
     return lines
 
 
+#: Where the sections of the platform's own benchmarks (``cuakhau bench-events``) begin.
+PLATFORM_SECTIONS = "## 5. "
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -256,7 +260,15 @@ def main(argv: list[str] | None = None) -> int:
         *forecast_scores(),
         "",
     ]
-    Path(args.output).write_text("\n".join(sections), encoding="utf-8")
+    # Sections written by other benchmarks (the platform's, e.g. plate events) are kept.
+    path = Path(args.output)
+    kept = ""
+    if path.exists():
+        previous = path.read_text(encoding="utf-8")
+        marker = previous.find(PLATFORM_SECTIONS)
+        if marker >= 0:
+            kept = "\n" + previous[marker:]
+    path.write_text("\n".join(sections) + kept, encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

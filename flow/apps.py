@@ -14,5 +14,6 @@ class FlowConfig(AppConfig):
         lifecycle.register_effect("cancel", services.on_leave)
         lifecycle.register_effect("reject", services.on_leave)
         panels.register(views.booking_panel)
+        register_job("yard-events", 0, services.process_events)
         register_job("no-shows", 60, services.sweep_no_shows)
         register_job("admission", 3600, services.plan_all_gates)

@@ -21,6 +21,7 @@ class EventKind(models.TextChoices):
 
 
 class EventStatus(models.TextChoices):
+    RECEIVED = "received", _("Received, not yet processed")
     MATCHED = "matched", _("Matched")
     UNMATCHED = "unmatched", _("To correct")
     CORRECTED = "corrected", _("Corrected by hand")

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -778,8 +778,14 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 @dataclass(frozen=True)
 class Ingested:
-    event: PlateEvent
-    duplicate: bool
+    """What the endpoint answers: the stored event's id, or ``None`` for a replay."""
+
+    event_id: str
+    pk: int | None
+
+    @property
+    def duplicate(self) -> bool:
+        return self.pk is None
 
 
 def _parse_event(body: bytes) -> dict[str, Any]:
@@ -851,26 +857,80 @@ def ingest_device_event(
             code="stale_timestamp",
         )
     data = _parse_event(body)
-    existing = PlateEvent.objects.filter(device=device, event_id=data["event_id"]).first()
-    if existing is not None:
-        return Ingested(existing, duplicate=True)
-    try:
+    values = {
+        "device_id": device.pk,
+        "event_id": data["event_id"],
+        "gate_id": device.gate_id,
+        "kind": device.kind,
+        "at": data["at"],
+        "reads": [{"plate": r.plate, "confidence": r.confidence} for r in data["reads"]],
+        "status": EventStatus.RECEIVED,
+        "note": "",
+        "received_at": timezone.now(),
+    }
+    return Ingested(data["event_id"], _insert_once(values))
+
+
+def _insert_once(values: dict[str, Any]) -> int | None:
+    """One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite alike): the
+    unique (device, event id) constraint makes a replay harmless however many copies race in,
+    without an error that would spoil a surrounding transaction. ``None`` for a replay."""
+    meta = PlateEvent._meta
+    columns, params = [], []
+    for name, value in values.items():
+        field = meta.get_field(
+            name.removesuffix("_id") if name in ("device_id", "gate_id") else name
+        )
+        assert isinstance(field, models.Field) and field.column  # noqa: S101 - concrete columns
+        columns.append(connection.ops.quote_name(field.column))
+        params.append(field.get_db_prep_save(value, connection))
+    table = connection.ops.quote_name(meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608 - names from the model, values bound
+        "ON CONFLICT (device_id, event_id) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def process_events(*, limit: int = 500) -> int:
+    """Reconcile and apply received camera events, oldest reading first (``cuakhau dispatch``
+    runs this on every pass). Each event in its own transaction; a failing one is marked for a
+    person and the rest go on."""
+    done = 0
+    while done < limit:
         with transaction.atomic():
-            event = PlateEvent.objects.create(
-                device=device,
-                event_id=data["event_id"],
-                gate=device.gate,
-                kind=device.kind,
-                at=data["at"],
-                reads=[{"plate": r.plate, "confidence": r.confidence} for r in data["reads"]],
-                status=EventStatus.UNMATCHED,
-                received_at=timezone.now(),
-            )
-            _match_and_apply(event, data["reads"], device.yard_id, f"device:{device.code}")
-    except IntegrityError:
-        # The same event raced in on another connection; that copy is the one.
-        return Ingested(PlateEvent.objects.get(device=device, event_id=data["event_id"]), True)
-    return Ingested(event, duplicate=False)
+            queue = PlateEvent.objects.filter(status=EventStatus.RECEIVED).order_by("at", "pk")
+            if connection.features.has_select_for_update_skip_locked:
+                # Two workers never process the same event.
+                queue = queue.select_for_update(skip_locked=True, of=("self",))
+            else:
+                queue = queue.select_for_update()
+            event = queue.select_related("device", "gate").first()
+            if event is None:
+                break
+            reads = [
+                Read(str(r.get("plate", "")), float(r.get("confidence", 0))) for r in event.reads
+            ]
+            label = f"device:{event.device.code}" if event.device else SYSTEM
+            try:
+                with transaction.atomic():
+                    _match_and_apply(
+                        event, reads, event.device.yard_id if event.device else None, label
+                    )
+            except DomainError as exc:
+                # The truck cannot take this step (e.g. cancelled meanwhile): a person decides.
+                event.status = EventStatus.UNMATCHED
+                event.note = str(exc.message)[:300]
+                event.save(update_fields=["status", "note"])
+            else:
+                if event.status == EventStatus.RECEIVED:
+                    event.status = EventStatus.UNMATCHED
+                    event.save(update_fields=["status"])
+        done += 1
+    return done
 
 
 def _match_and_apply(

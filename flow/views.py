@@ -314,8 +314,9 @@ def device_event(request: HttpRequest) -> JsonResponse:
 
     Headers ``X-Cuakhau-Device``, ``X-Cuakhau-Timestamp`` (Unix seconds) and
     ``X-Cuakhau-Signature`` (hex HMAC-SHA256 of ``timestamp.body`` with the device's secret).
-    201 for a new event, 200 for a replay of one already stored (nothing changes), 401 for a
-    bad signature, unknown device or stale timestamp, 400 for a malformed body.
+    202 for a new event (stored; ``cuakhau dispatch`` reconciles and applies it within
+    seconds), 200 for a replay of one already stored (nothing changes), 401 for a bad
+    signature, unknown device or stale timestamp, 400 for a malformed body.
     """
     try:
         ingested = services.ingest_device_event(
@@ -326,14 +327,14 @@ def device_event(request: HttpRequest) -> JsonResponse:
         )
     except DomainError as exc:
         return JsonResponse(error_body(exc.code, str(exc.message), exc.fields), status=exc.status)
-    event = ingested.event
+    if ingested.duplicate:
+        return JsonResponse({"event_id": ingested.event_id, "duplicate": True}, status=200)
     return JsonResponse(
         {
-            "id": event.pk,
-            "event_id": event.event_id,
-            "status": event.status,
-            "duplicate": ingested.duplicate,
-            "declaration": event.declaration_id,
+            "id": ingested.pk,
+            "event_id": ingested.event_id,
+            "status": "received",
+            "duplicate": False,
         },
-        status=200 if ingested.duplicate else 201,
+        status=202,
     )

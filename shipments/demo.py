@@ -33,6 +33,7 @@ from stdnum.vn import mst
 from accounts.choices import Role
 from accounts.models import User
 from clearance.services import open_backlog
+from flow.demo import build_flow_demo
 from gates.models import Gate, Route
 from gates.reference import reference_data
 from shipments.choices import (
@@ -745,6 +746,7 @@ def build_demo(
     created += import_history(trips=batch, actor_label=DEMO_LABEL)
     # Trucks already in the yard get their channel and agency checks, as a live arrival would.
     checks_opened = open_backlog()
+    flow = build_flow_demo(seed=seed)
     by_state = dict(
         Declaration.objects.order_by()
         .values_list("state")
@@ -756,4 +758,5 @@ def build_demo(
         "declarations": created,
         "by_state": by_state,
         "clearances_opened": checks_opened,
+        **flow,
     }

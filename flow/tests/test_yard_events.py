@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -90,8 +91,10 @@ def test_a_signed_gate_in_puts_the_truck_in_the_yard_once(world: World, cameras:
     first = _post(
         cameras["gate_in"], [{"plate": "29C-I23.4S", "confidence": 0.9}], event_id=event_id
     )
-    assert first.status_code == 201, first.content
-    assert first.json()["status"] == "matched" and first.json()["duplicate"] is False
+    assert first.status_code == 202, first.content
+    assert first.json()["status"] == "received" and first.json()["duplicate"] is False
+    assert services.process_events() == 1
+    assert PlateEvent.objects.get().status == EventStatus.MATCHED
     declaration.refresh_from_db()
     assert declaration.state == TruckState.ARRIVED
     assert declaration.history.get(transition="arrive").actor_label == "device:cam-hn-gate_in"
@@ -102,6 +105,7 @@ def test_a_signed_gate_in_puts_the_truck_in_the_yard_once(world: World, cameras:
         cameras["gate_in"], [{"plate": "29C-I23.4S", "confidence": 0.9}], event_id=event_id
     )
     assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert services.process_events() == 0
     assert PlateEvent.objects.count() == 1
     assert YardVisit.objects.count() == 1
     assert declaration.history.filter(transition="arrive").count() == 1
@@ -142,8 +146,10 @@ def test_refusals_name_the_problem_and_store_nothing(world: World, cameras: dict
 def test_unmatched_reads_wait_for_a_person(world: World, cameras: dict) -> None:
     declaration = _admitted(world)
     response = _post(cameras["gate_in"], [{"plate": "30A-999.99", "confidence": 0.95}])
-    assert response.status_code == 201 and response.json()["status"] == "unmatched"
+    assert response.status_code == 202
+    services.process_events()
     event = PlateEvent.objects.get()
+    assert event.status == EventStatus.UNMATCHED
     assert event.note == "no expected truck has this plate"
     with pytest.raises(NotAllowed):
         services.do_correct_event(
@@ -160,6 +166,7 @@ def test_unmatched_reads_wait_for_a_person(world: World, cameras: dict) -> None:
     assert declaration.state == TruckState.ARRIVED
     assert AuditEvent.objects.filter(action="yard_event.corrected").exists()
     other = _post(cameras["gate_in"], [{"plate": "??", "confidence": 0.1}])
+    services.process_events()
     services.do_dismiss_event(
         actor=world.yard_hn, event_id=other.json()["id"], reason="Motorbike, not a truck"
     )
@@ -190,8 +197,9 @@ def test_manual_gate_in_and_out_and_crossing_by_camera(world: World, cameras: di
     services.do_call_next(actor=world.yard_hn, gate_code="huu-nghi", count=1)
     declaration.refresh_from_db()
     assert declaration.state == TruckState.CALLED
-    crossing = _post(cameras["crossing"], [{"plate": "29C-123.45", "confidence": 0.97}])
-    assert crossing.json()["status"] == "matched"
+    _post(cameras["crossing"], [{"plate": "29C-123.45", "confidence": 0.97}])
+    services.process_events()
+    assert PlateEvent.objects.filter(kind="crossing").get().status == EventStatus.MATCHED
     declaration.refresh_from_db()
     assert declaration.state == TruckState.CROSSED
     visit = YardVisit.objects.get(declaration=declaration)
@@ -201,9 +209,40 @@ def test_manual_gate_in_and_out_and_crossing_by_camera(world: World, cameras: di
 
 def test_a_walk_in_without_booking_is_admitted_on_arrival(world: World, cameras: dict) -> None:
     declaration = declare(world, vehicle_plate="29C-765.43")
-    response = _post(cameras["gate_in"], [{"plate": "29C-765.43", "confidence": 0.9}])
-    assert response.json()["status"] == "matched"
+    _post(cameras["gate_in"], [{"plate": "29C-765.43", "confidence": 0.9}])
+    services.process_events()
+    assert PlateEvent.objects.get().status == EventStatus.MATCHED
     declaration.refresh_from_db()
     assert declaration.state == TruckState.ARRIVED
     assert YardVisit.objects.get(declaration=declaration).walk_in is True
     assert declaration.history.get(transition="admit").actor_label == "system:flow (walk-in)"
+
+
+def test_a_camera_event_for_a_truck_that_cannot_move_goes_to_a_person(
+    world: World, cameras: dict
+) -> None:
+    declaration = walk_to(declare(world), world, TruckState.ARRIVED)
+    # A crossing camera sees a truck that was never called forward.
+    _post(cameras["crossing"], [{"plate": declaration.vehicle.plate, "confidence": 0.9}])
+    services.process_events()
+    event = PlateEvent.objects.get()
+    assert event.status == EventStatus.UNMATCHED
+    declaration.refresh_from_db()
+    assert declaration.state == TruckState.ARRIVED
+
+
+def test_events_are_applied_in_the_order_they_were_read(world: World, cameras: dict) -> None:
+    declaration = _admitted(world, plate="29C-135.79")
+    pass_through = [("gate_in", 0), ("gate_out", 1)]
+    for kind, minutes in reversed(pass_through):  # posted out of order
+        body = json.dumps(
+            {
+                "event_id": uuid.uuid4().hex,
+                "at": (timezone.now() + timedelta(minutes=minutes)).isoformat(),
+                "reads": [{"plate": "29C-135.79", "confidence": 0.9}],
+            }
+        ).encode()
+        _post(cameras[kind], [], body=body)
+    assert services.process_events() == 2
+    visit = YardVisit.objects.get(declaration=declaration)
+    assert visit.exited_at is not None and visit.exited_at > visit.entered_at

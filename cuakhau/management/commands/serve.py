@@ -50,10 +50,20 @@ class Command(BaseCommand):
             [
                 gunicorn,
                 "cuakhau.wsgi:application",
+                "--config",
+                "python:cuakhau.gunicorn_conf",
                 "--bind",
                 bind,
                 "--workers",
                 str(options["workers"]),
+                # Threads per worker keep connections alive (the gate board polls, cameras
+                # post continuously) without a process per connection.
+                "--worker-class",
+                "gthread",
+                "--threads",
+                os.environ.get("CUAKHAU_THREADS", "4"),
+                "--keep-alive",
+                "5",
                 "--access-logfile",
                 "-",
                 "--timeout",

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from flow.demo import DEVICES, device_secret
 from shipments.demo import ACCOUNTS, build_demo, demo_exists
 
 
@@ -39,7 +40,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo: {result['declarations']} declarations over {options['days']} days "
             f"in {time.monotonic() - started:.1f} s; by state: {result['by_state']}; "
-            f"clearance opened for {result['clearances_opened']} trucks in the yards"
+            f"clearance opened for {result['clearances_opened']} trucks in the yards; "
+            f"{result['yard_visits']} yard visits, {result['bookings']} bookings, "
+            f"{result['reads_to_correct']} camera reads to correct"
         )
         self.print_accounts()
 
@@ -47,4 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo accounts (password: {settings.CUAKHAU_DEMO_PASSWORD}):")
         for spec in ACCOUNTS:
             self.stdout.write(f"  {spec.username:<22} {spec.description}")
+        self.stdout.write("\nDemo plate cameras (POST /api/v1/devices/events/, see docs/flow.md):")
+        for code, gate, _yard, kind in DEVICES:
+            self.stdout.write(f"  {code:<22} {gate:<10} {kind:<9} secret {device_secret(code)}")
         self.stdout.write("")
