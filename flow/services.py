@@ -552,8 +552,12 @@ def _resize_future_slots(
     """Slots not yet started follow the new capacity. A cut never cancels a booking: a slot
     keeps at least what is booked in it (and stops taking new bookings)."""
     resized = 0
-    slots = Slot.objects.select_for_update().filter(
-        gate=gate, route=route, flow=flow, starts_at__gte=start
+    # Ordered by time, not by the model's default (gate, route…): ordering by the nullable route
+    # would join its table, and PostgreSQL cannot lock the nullable side of an outer join.
+    slots = (
+        Slot.objects.select_for_update()
+        .filter(gate=gate, route=route, flow=flow, starts_at__gte=start)
+        .order_by("starts_at")
     )
     for slot in slots:
         if slot.capacity == 0:
@@ -590,7 +594,7 @@ def plan_admission(*, gate: Gate, flow: str, today: date | None = None) -> list[
                 None,
             )
             decision = (
-                AdmissionDecision.objects.select_for_update()
+                AdmissionDecision.objects.select_for_update(of=("self",))
                 .filter(gate=gate, flow=flow, day=day)
                 .first()
             )
@@ -731,7 +735,9 @@ def do_override_admission(
     if errors:
         raise InvalidInput(_("The override has errors; see each field."), fields=errors)
     with transaction.atomic():
-        decision = AdmissionDecision.objects.select_for_update().filter(pk=decision_id).first()
+        decision = (
+            AdmissionDecision.objects.select_for_update(of=("self",)).filter(pk=decision_id).first()
+        )
         if decision is None:
             raise NotFound(_("No such admission decision."))
         before = decision.status
