@@ -66,6 +66,10 @@ class CheckSerializer(serializers.ModelSerializer[Check]):
         )
 
 
+class EscalateInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=500)
+
+
 class InspectionInputSerializer(serializers.Serializer[Any]):
     result = serializers.ChoiceField(choices=InspectionResult.choices)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
@@ -92,6 +96,7 @@ class CheckViewSet(RestrictedReadOnlyViewSet):
         "list": WORKLIST_ROLES,
         "retrieve": WORKLIST_ROLES,
         "inspections": roles(OFFICER_ROLES),
+        "escalate": roles(Role.CUSTOMS),
     }
 
     def get_queryset(self) -> QuerySet[Check]:
@@ -114,6 +119,18 @@ class CheckViewSet(RestrictedReadOnlyViewSet):
         )
         output = Check.objects.prefetch_related("inspections").get(pk=check.pk)
         return Response(CheckSerializer(output).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EscalateInputSerializer, responses={200: CheckSerializer})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, pk: str | None = None) -> Response:
+        """Widen a pending partial physical inspection to a full one (customs, with a reason)."""
+        incoming = EscalateInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        check = services.do_escalate_to_full(
+            check_id=int(self.get_object().pk), actor=actor(request), **incoming.validated_data
+        )
+        output = Check.objects.prefetch_related("inspections").get(pk=check.pk)
+        return Response(CheckSerializer(output).data)
 
 
 class DocumentSerializer(serializers.ModelSerializer[Document]):

@@ -511,6 +511,64 @@ def _tell_declarant(declaration: Declaration, check: Check, notes: str) -> None:
     )
 
 
+def do_escalate_to_full(*, check_id: int, actor: User, reason: str) -> Check:
+    """Customs widens a partial physical inspection to a full one; the time limit becomes the
+    full inspection's (2 working days by default), counted from when the check opened."""
+    if not reason.strip():
+        raise InvalidInput(_("Give a reason."), fields={"reason": [_("A reason is required.")]})
+    with transaction.atomic():
+        found = Check.objects.restrict(actor, Action.VIEW).filter(pk=check_id).first()
+        if found is None:
+            raise NotFound(_("No such check."))
+        declaration = (
+            Declaration.objects.select_for_update()
+            .select_related("gate")
+            .get(pk=found.declaration_id)
+        )
+        check = Check.objects.select_for_update().get(pk=check_id)
+        if check.agency != Agency.CUSTOMS or not may_inspect(actor, check):
+            raise NotAllowed(_("Only customs officers at the gate widen an inspection."))
+        if check.kind != CheckKind.PARTIAL_INSPECTION or not check.is_pending:
+            raise Conflict(
+                _("Only a pending partial inspection can become a full one."),
+                code="not_partial",
+            )
+        before = {"kind": check.kind, "due_at": check.due_at.isoformat() if check.due_at else None}
+        check.kind = CheckKind.FULL_INSPECTION
+        check.due_at = due_at(
+            gate=declaration.gate,
+            flow=declaration.flow,
+            start=check.opened_at,
+            kind=CheckKind.FULL_INSPECTION,
+        )
+        check.save(update_fields=["kind", "due_at"])
+        audit.record(
+            action="check.escalated",
+            obj=check,
+            actor=actor,
+            before=before,
+            after={
+                "kind": check.kind,
+                "due_at": check.due_at.isoformat() if check.due_at else None,
+                "reason": reason.strip(),
+            },
+        )
+    return check
+
+
+def post_clearance_audits(*, actor: User, days: int = 90) -> QuerySet[Clearance]:
+    """Blue-channel declarations released in the last ``days`` days, for customs to audit."""
+    if not (actor.has_full_access or actor.role in (Role.CUSTOMS, Role.CUSTOMS_ADMIN)):
+        return Clearance.objects.none()
+    since = timezone.now() - timedelta(days=days)
+    clearances = Clearance.objects.filter(channel=Channel.BLUE, opened_at__gte=since)
+    if actor.role == Role.CUSTOMS:
+        clearances = clearances.filter(declaration__gate_id__in=gate_ids(actor))
+    return clearances.select_related(
+        "declaration", "declaration__enterprise", "declaration__gate"
+    ).order_by("-opened_at")
+
+
 def do_override_channel(
     *, declaration_id: int, actor: User, channel: str, reason: str
 ) -> Clearance:

@@ -25,6 +25,7 @@ from clearance.choices import (
     SEVERITY,
     Agency,
     Channel,
+    CheckKind,
     DocumentType,
     InspectionResult,
 )
@@ -73,6 +74,10 @@ def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, 
             {
                 "check": check,
                 "may_inspect": check.is_pending
+                and declaration.state == "arrived"
+                and services.may_inspect(user, check),
+                "may_escalate": check.is_pending
+                and check.kind == CheckKind.PARTIAL_INSPECTION
                 and declaration.state == "arrived"
                 and services.may_inspect(user, check),
                 "overdue": check.is_overdue(),
@@ -184,6 +189,22 @@ def override_channel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def escalate_check(request: HtmxHttpRequest, reference: str, check_id: int) -> HttpResponse:
+    try:
+        declaration = _declaration_or_error(request, reference)
+    except DomainError as exc:
+        return _refuse(request, exc.status, exc.message)
+    try:
+        services.do_escalate_to_full(
+            check_id=check_id, actor=actor(request), reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        return _panel_error(request, declaration, exc, f"escalate-{check_id}")
+    return _after_change(request, reference, _("The inspection is now a full inspection."))
+
+
+@login_required
+@require_POST
 def upload_document(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     try:
         document = services.do_upload_document(
@@ -249,6 +270,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "gates": gates,
             "agencies": own_agencies,
             "now": now,
+            "audits": services.post_clearance_audits(actor=user)[:50],
         },
     )
 

@@ -317,3 +317,50 @@ def test_demo_backlog_gets_its_checks(world: World) -> None:
     assert services.open_backlog() == 1
     assert services.open_backlog() == 0
     assert Check.objects.filter(declaration=declaration).count() == 3
+
+
+def _red(world: World) -> Declaration:
+    declaration = _arrived(world)
+    if declaration.clearance.channel != Channel.RED:
+        services.do_override_channel(
+            declaration_id=declaration.pk, actor=world.customs_hn, channel=Channel.RED, reason="x"
+        )
+    return declaration
+
+
+def test_customs_widens_a_partial_inspection_to_a_full_one(world: World) -> None:
+    declaration = _red(world)
+    check = Check.objects.get(declaration=declaration, agency=Agency.CUSTOMS, status="open")
+    assert check.kind == CheckKind.PARTIAL_INSPECTION
+    partial_due = check.due_at
+    with pytest.raises(InvalidInput):
+        services.do_escalate_to_full(check_id=check.pk, actor=world.customs_hn, reason=" ")
+    with pytest.raises(NotAllowed):
+        services.do_escalate_to_full(check_id=check.pk, actor=world.quarantine_hn, reason="x")
+    with pytest.raises(NotFound):
+        services.do_escalate_to_full(check_id=check.pk, actor=world.customs_cm, reason="x")
+    services.do_escalate_to_full(
+        check_id=check.pk, actor=world.customs_hn, reason="Seals broken; unload everything"
+    )
+    check.refresh_from_db()
+    assert check.kind == CheckKind.FULL_INSPECTION
+    assert check.due_at is not None and partial_due is not None and check.due_at > partial_due
+    event = AuditEvent.objects.get(action="check.escalated")
+    assert event.after["reason"] == "Seals broken; unload everything"
+    with pytest.raises(Conflict):
+        services.do_escalate_to_full(check_id=check.pk, actor=world.customs_hn, reason="again")
+
+
+def test_blue_channel_trucks_are_listed_for_post_clearance_audit(world: World) -> None:
+    declaration = _arrived(world)
+    if declaration.clearance.channel != Channel.BLUE:
+        services.do_override_channel(
+            declaration_id=declaration.pk,
+            actor=world.customs_hn,
+            channel=Channel.BLUE,
+            reason="audit sample",
+        )
+    listed = list(services.post_clearance_audits(actor=world.customs_hn))
+    assert [c.declaration_id for c in listed] == [declaration.pk]
+    assert list(services.post_clearance_audits(actor=world.customs_cm)) == []
+    assert list(services.post_clearance_audits(actor=world.quarantine_hn)) == []

@@ -87,6 +87,15 @@ def _guard_check(world: World, declaration: Declaration) -> Check:
     return Check.objects.get(declaration=_arrived(world, declaration), agency="border_guard")
 
 
+def _red_customs_check(world: World, declaration: Declaration) -> Check:
+    declaration = _arrived(world, declaration)
+    if declaration.clearance.channel != "red":
+        clearance.do_override_channel(
+            declaration_id=declaration.pk, actor=world.admin, channel="red", reason="test"
+        )
+    return Check.objects.get(declaration=declaration, agency="customs", status="open")
+
+
 def _other_channel() -> str:
     return "yellow" if Declaration.objects.get().clearance.channel == "red" else "red"
 
@@ -229,6 +238,12 @@ ENDPOINTS = {
         lambda w, d: f"/api/v1/checks/{_guard_check(w, d).pk}/inspections/",
         {"guard_hn"},
         lambda w, p: {"result": "pass"},
+    ),
+    "inspection escalate": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/checks/{_red_customs_check(w, d).pk}/escalate/",
+        {"customs_hn"},
+        lambda w, p: {"reason": "seals broken"},
     ),
     "clearance detail": Endpoint(
         "get",
@@ -436,6 +451,7 @@ def test_every_api_route_is_in_the_matrix() -> None:
         "^checks/$",
         "^checks/(?P<pk>[^/.]+)/$",
         "^checks/(?P<pk>[^/.]+)/inspections/$",
+        "^checks/(?P<pk>[^/.]+)/escalate/$",
         "^clearances/(?P<reference>[^/]+)/$",
         "^clearances/(?P<reference>[^/]+)/channel/$",
         "^clearances/(?P<reference>[^/]+)/documents/$",
