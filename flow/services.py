@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import math
 import uuid
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ from shipments.models import Declaration
 from shipments.validators import ocr_key
 
 SYSTEM = "system:flow"
+log = logging.getLogger("cuakhau.flow")
 
 # --- slots and bookings -----------------------------------------------------------------------
 
@@ -930,6 +932,12 @@ def process_events(*, limit: int = 500) -> int:
                 # The truck cannot take this step (e.g. cancelled meanwhile): a person decides.
                 event.status = EventStatus.UNMATCHED
                 event.note = str(exc.message)[:300]
+                event.save(update_fields=["status", "note"])
+            except Exception as exc:
+                # Never let one bad event block the queue behind it: log it, hand it to a person.
+                log.exception("yard event %s could not be applied", event.pk)
+                event.status = EventStatus.UNMATCHED
+                event.note = f"processing failed: {exc.__class__.__name__}"[:300]
                 event.save(update_fields=["status", "note"])
             else:
                 if event.status == EventStatus.RECEIVED:

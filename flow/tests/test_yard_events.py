@@ -246,3 +246,25 @@ def test_events_are_applied_in_the_order_they_were_read(world: World, cameras: d
     assert services.process_events() == 2
     visit = YardVisit.objects.get(declaration=declaration)
     assert visit.exited_at is not None and visit.exited_at > visit.entered_at
+
+
+def test_an_event_that_fails_does_not_block_the_ones_behind_it(
+    world: World, cameras: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _admitted(world, plate="29C-111.22")
+    second = _admitted(world, plate="29C-333.44")
+    _post(cameras["gate_in"], [{"plate": first.vehicle.plate, "confidence": 0.9}])
+    _post(cameras["gate_in"], [{"plate": second.vehicle.plate, "confidence": 0.9}])
+    real_apply = services._apply
+
+    def broken_for_the_first(event, declaration_id, yard_id, label):  # type: ignore[no-untyped-def]
+        if declaration_id == first.pk:
+            raise RuntimeError("disk full")
+        return real_apply(event, declaration_id, yard_id, label)
+
+    monkeypatch.setattr(services, "_apply", broken_for_the_first)
+    assert services.process_events() == 2
+    failed = PlateEvent.objects.get(reads__0__plate=first.vehicle.plate)
+    assert failed.status == EventStatus.UNMATCHED and "RuntimeError" in failed.note
+    second.refresh_from_db()
+    assert second.state == TruckState.ARRIVED
