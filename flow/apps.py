@@ -11,6 +11,8 @@ class FlowConfig(AppConfig):
         from notifications.dispatch import register_job
         from shipments import lifecycle, panels
 
+        lifecycle.register_effect("arrive", services.on_arrive)
+        lifecycle.register_effect("cross", services.on_cross)
         lifecycle.register_effect("cancel", services.on_leave)
         lifecycle.register_effect("reject", services.on_leave)
         panels.register(views.booking_panel)

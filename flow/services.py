@@ -395,6 +395,28 @@ def on_leave(declaration: Declaration, move: Any, actor: User | None) -> None:
         booking.save(update_fields=["status", "closed_at", "close_reason"])
 
 
+def on_arrive(declaration: Declaration, move: Any, actor: User | None) -> None:
+    """An arrival recorded on the declaration's page, not by a camera, opens the yard visit too:
+    occupancy and dwell count every truck in the yard however it was recorded."""
+    if not YardVisit.objects.filter(declaration=declaration, exited_at__isnull=True).exists():
+        YardVisit.objects.create(
+            declaration=declaration,
+            gate_id=declaration.gate_id,
+            entered_at=declaration.state_changed_at,
+            walk_in=not Booking.objects.filter(
+                declaration=declaration, status=BookingStatus.ACTIVE
+            ).update(status=BookingStatus.USED, closed_at=declaration.state_changed_at),
+        )
+    board.forget(declaration.gate.code)
+
+
+def on_cross(declaration: Declaration, move: Any, actor: User | None) -> None:
+    YardVisit.objects.filter(declaration=declaration, exited_at__isnull=True).update(
+        exited_at=declaration.state_changed_at
+    )
+    board.forget(declaration.gate.code)
+
+
 # --- no-shows ---------------------------------------------------------------------------------
 
 

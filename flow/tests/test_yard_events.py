@@ -19,6 +19,7 @@ from flow import board, services
 from flow.choices import BookingStatus, EventKind, EventStatus
 from flow.models import Booking, Device, PlateEvent, YardVisit
 from flow.tests.conftest import open_hour
+from shipments import services as shipments
 from shipments.choices import TruckState
 from shipments.models import Declaration
 
@@ -268,3 +269,15 @@ def test_an_event_that_fails_does_not_block_the_ones_behind_it(
     assert failed.status == EventStatus.UNMATCHED and "RuntimeError" in failed.note
     second.refresh_from_db()
     assert second.state == TruckState.ARRIVED
+
+
+def test_arrivals_recorded_on_the_declaration_page_count_in_the_yard(world: World) -> None:
+    declaration = walk_to(declare(world), world, TruckState.ARRIVED)
+    visit = YardVisit.objects.get(declaration=declaration)
+    assert visit.exited_at is None and visit.walk_in is True
+    assert services.yard_status(world.gates["huu-nghi"]).in_yard == 1
+    pass_checks(declaration, world)
+    for move, who in (("call", world.yard_hn), ("cross", world.guard_hn)):
+        shipments.do_transition(declaration_id=declaration.pk, transition=move, actor=who)
+    visit.refresh_from_db()
+    assert visit.exited_at is not None
