@@ -36,7 +36,8 @@ class Command(BaseCommand):
                         # One failing job must not stop deliveries; it is logged and retried.
                         log.exception("job %s failed", job.name)
                     else:
-                        self.stdout.write(f"{job.name}: {result}")
+                        if result or options["once"]:
+                            self.stdout.write(f"{job.name}: {result}")
             if options["once"]:
                 return
             time.sleep(options["interval"])
