@@ -17,6 +17,11 @@ urlpatterns = [
         views.record_inspection,
         name="inspect",
     ),
+    path(
+        "declarations/<str:reference>/checks/<int:check_id>/escalate/",
+        views.escalate_check,
+        name="escalate",
+    ),
     path("declarations/<str:reference>/channel/", views.override_channel, name="override-channel"),
     path("declarations/<str:reference>/documents/", views.upload_document, name="upload-document"),
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from accounts.choices import Role
 from accounts.models import User
-from notifications.models import Delivery, DeliveryStatus, Notification, Webhook
+from notifications.models import Delivery, Notification, Webhook
 from shipments.models import Declaration, Driver
 
 #: Returns (subject, body) in the active language.
@@ -149,9 +149,3 @@ def send_to_driver(
             webhooks=False,
         )
     return delivery
-
-
-def due_deliveries(now: datetime, limit: int) -> QuerySet[Delivery]:
-    return Delivery.objects.filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).order_by("next_attempt_at", "pk")[:limit]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from clearance import services
 from clearance.choices import Agency, CheckStatus
 from clearance.models import Check
 from cuakhau.testing import World, declare, walk_to
@@ -81,3 +82,23 @@ def test_board_switches_checks_on_the_rules_page(world: World) -> None:
         web.post("/clearance/rules/health/switch/", {"active": "0", "reason": "x"}).status_code
         == 403
     )
+
+
+def test_customs_widens_a_red_inspection_from_the_page(world: World) -> None:
+    declaration = walk_to(declare(world), world, TruckState.ARRIVED)
+    if declaration.clearance.channel != "red":
+        services.do_override_channel(
+            declaration_id=declaration.pk, actor=world.customs_hn, channel="red", reason="x"
+        )
+    check = Check.objects.get(declaration=declaration, agency=Agency.CUSTOMS, status="open")
+    url = f"/clearance/declarations/{declaration.reference}/checks/{check.pk}/escalate/"
+    assert url in _page(world.customs_hn, declaration.reference)
+    assert url not in _page(world.quarantine_hn, declaration.reference)
+    web = Client()
+    web.force_login(world.customs_hn)
+    refused = web.post(url, {"reason": ""}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400 and 'data-field="reason"' in refused.content.decode()
+    done = web.post(url, {"reason": "Seals broken"}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 204
+    check.refresh_from_db()
+    assert check.kind == "full_inspection"
