@@ -44,7 +44,7 @@ def _history(world: World, n: int) -> list[Declaration]:
 
 def test_preview_shows_what_the_rule_would_have_done_without_saving(world: World) -> None:
     made = _history(world, 12)
-    steel = declare(
+    declare(
         world,
         vehicle_plate="29C-999.11",
         lines=[
@@ -59,7 +59,8 @@ def test_preview_shows_what_the_rule_would_have_done_without_saving(world: World
     old = declare(world, vehicle_plate="29C-999.22")
     Declaration.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
     preview = services.preview_rule(actor=world.customs_admin, data=_rule())
-    assert preview.count == len(made) + 1  # the 40-day-old declaration is outside the window
+    # The 12 fruit exports and the steel; the 40-day-old declaration is outside the window.
+    assert preview.count == len(made) + 1
     # Every fruit export goes red; the steel keeps whatever the current rules gave it.
     assert preview.proposed.drawn["red"] >= len(made) / preview.count
     assert preview.proposed.expected["red"] >= len(made) / preview.count
@@ -73,14 +74,13 @@ def test_preview_shows_what_the_rule_would_have_done_without_saving(world: World
         if before != after
     )
     assert not SelectivityRule.objects.filter(code="durian-red").exists()
-    assert steel.pk  # listed for clarity: it is part of the population
 
 
 def test_saving_a_rule_is_audited_and_applies_to_the_next_arrival(world: World) -> None:
     rule = services.do_save_rule(actor=world.customs_admin, data=_rule(), creating=True)
     assert rule.updated_by == world.customs_admin
     event = AuditEvent.objects.get(action="selectivity_rule.created")
-    assert event.after["rate"] == "1.0000" or event.after["rate"] == "1"
+    assert event.after["rate"] == "1"
     declaration = walk_to(declare(world), world, TruckState.ARRIVED)
     assert declaration.clearance.channel == "red"
     services.do_save_rule(
