@@ -8,6 +8,18 @@ from clearance.api import (
     DocumentViewSet,
     SelectivityRuleViewSet,
 )
+from fees.api import (
+    FeeRateViewSet,
+    FeeReductionViewSet,
+    FeeScheduleViewSet,
+    PaymentView,
+    ReceiptVerifyView,
+    ReceiptViewSet,
+    ReconciliationView,
+    RevenueView,
+    TripFeesView,
+    payment_callback,
+)
 from flow.api import (
     AdmissionViewSet,
     BoardGateView,
@@ -45,6 +57,10 @@ router.register("bookings", BookingViewSet, basename="booking")
 router.register("yard-events", YardEventViewSet, basename="yard-event")
 router.register("call-forward", CallForwardViewSet, basename="call-forward")
 router.register("admission", AdmissionViewSet, basename="admission")
+router.register("fee-schedules", FeeScheduleViewSet, basename="fee-schedule")
+router.register("fee-rates", FeeRateViewSet, basename="fee-rate")
+router.register("fee-reductions", FeeReductionViewSet, basename="fee-reduction")
+router.register("receipts", ReceiptViewSet, basename="receipt")
 
 urlpatterns = [
     path("holidays/", CommonHolidayView.as_view(), name="holidays"),
@@ -54,5 +70,11 @@ urlpatterns = [
     path("board/", BoardView.as_view(), name="board"),
     path("board/<slug:code>/", BoardGateView.as_view(), name="board-gate"),
     path("devices/events/", device_event, name="device-event"),
+    path("trip-fees/<str:reference>/", TripFeesView.as_view(), name="trip-fees"),
+    path("payments/", PaymentView.as_view(), name="payments"),
+    path("payments/callbacks/<slug:provider>/", payment_callback, name="payment-callback"),
+    path("receipt-verifications/<str:token>/", ReceiptVerifyView.as_view(), name="receipt-verify"),
+    path("revenue/", RevenueView.as_view(), name="revenue"),
+    path("reconciliation/", ReconciliationView.as_view(), name="reconciliation"),
     *router.urls,
 ]

@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, Any]] = [
         (reverse("home"), _("Gates today")),
         (reverse("flow:board"), _("Gate board")),
+        (reverse("fees:schedules"), _("Fees")),
     ]
     if user is not None and user.is_authenticated:
         role = user.role
@@ -32,6 +33,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("clearance:selectivity"), _("Selectivity")))
         if role in {Role.BOARD, Role.ADMIN}:
             items.append((reverse("clearance:check-rules"), _("Check rules")))
+            items.append((reverse("fees:revenue"), _("Revenue")))
+            items.append((reverse("fees:reconciliation"), _("Reconciliation")))
         if role != Role.ADMIN:
             unread = user.notifications.filter(read_at__isnull=True).count()
             label = _("Notifications (%d)") % unread if unread else _("Notifications")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notifications",
     "clearance",
     "flow",
+    "fees",
 ]
 
 MIDDLEWARE = [
@@ -242,3 +243,13 @@ CUAKHAU_SMS_GATEWAY_TOKEN = env_secret("CUAKHAU_SMS_GATEWAY_TOKEN") or ""
 CUAKHAU_DELIVERY_TIMEOUT_SECONDS = env_int("CUAKHAU_DELIVERY_TIMEOUT_SECONDS", 10, minimum=1)
 #: Customs selectivity never selects fewer declarations at random than this share.
 CUAKHAU_MIN_RANDOM_SELECTION = env_share("CUAKHAU_MIN_RANDOM_SELECTION", "0.02")
+#: Fees: the payment callback's clock window; the demo payment provider (on by default, so the
+#: demo works without a bank; turn it off in production) and its callback secret (derived from
+#: the secret key when empty); how long after gate-out a yard stay is charged automatically
+#: (older uncharged stays go to the board's worklist); after how many days a paid trip that has
+#: not crossed is listed for reconciliation.
+CUAKHAU_PAYMENT_MAX_SKEW_SECONDS = env_int("CUAKHAU_PAYMENT_MAX_SKEW_SECONDS", 300, minimum=1)
+CUAKHAU_DEMO_PAYMENTS = env_bool("CUAKHAU_DEMO_PAYMENTS", True)
+CUAKHAU_DEMO_PAYMENT_SECRET = env_secret("CUAKHAU_DEMO_PAYMENT_SECRET") or ""
+CUAKHAU_YARD_CHARGE_WINDOW_HOURS = env_int("CUAKHAU_YARD_CHARGE_WINDOW_HOURS", 48, minimum=1)
+CUAKHAU_PAID_NOT_CROSSED_DAYS = env_int("CUAKHAU_PAID_NOT_CROSSED_DAYS", 7, minimum=1)

@@ -19,6 +19,7 @@ from clearance import services as clearance
 from clearance.choices import AGENCY_ROLE, InspectionResult
 from clearance.models import Check
 from clearance.reference import load_clearance_rules
+from fees.reference import load_fee_schedules
 from gates.models import Gate
 from gates.reference import load_gates
 from shipments import services
@@ -92,6 +93,7 @@ def build_world() -> World:
     load_gates()
     load_commodities()
     load_clearance_rules()
+    load_fee_schedules()
     gates = {g.code: g for g in Gate.objects.all()}
     hn, cm = gates["huu-nghi"], gates["chi-ma"]
     owner_ent = Enterprise.objects.create(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("clearance/", include("clearance.urls")),
     path("notifications/", include("notifications.urls")),
     path("flow/", include("flow.urls")),
+    path("fees/", include("fees.urls")),
     path("", GateListView.as_view(), name="home"),
 ]
 

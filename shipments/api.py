@@ -19,7 +19,15 @@ from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
 from gates.choices import Flow
 from shipments import services
-from shipments.choices import Direction, IdDocumentType, Language, TruckState, VehicleKind
+from shipments.choices import (
+    ContainerSize,
+    Delivery,
+    Direction,
+    IdDocumentType,
+    Language,
+    TruckState,
+    VehicleKind,
+)
 from shipments.lifecycle import TRANSITIONS
 from shipments.models import Commodity, Declaration, Driver, Enterprise, StateChange, Vehicle
 from shipments.validators import (
@@ -212,7 +220,21 @@ class DeclarationInputSerializer(serializers.Serializer[Any]):
     customs_declaration_number = serializers.CharField(
         max_length=20, required=False, allow_blank=True
     )
+    container = serializers.ChoiceField(
+        choices=ContainerSize.choices, required=False, allow_blank=True, default=""
+    )
+    delivery = serializers.ChoiceField(
+        choices=Delivery.choices, required=False, default=Delivery.BORDER
+    )
     lines = GoodsLineInputSerializer(many=True)
+
+
+class AmendInputSerializer(serializers.Serializer[Any]):
+    container = serializers.ChoiceField(
+        choices=ContainerSize.choices, required=False, allow_blank=True
+    )
+    delivery = serializers.ChoiceField(choices=Delivery.choices, required=False)
+    lines = GoodsLineInputSerializer(many=True, required=False)
 
 
 class GoodsLineSerializer(serializers.Serializer[Any]):
@@ -249,6 +271,8 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "driver_name",
             "customs_declaration_number",
             "origin_province",
+            "container",
+            "delivery",
             "planned_arrival",
             "perishable",
             "shelf_life_hours",
@@ -303,6 +327,7 @@ class DeclarationViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
         "history": EVERY_ROLE,
         "create": roles(Role.DECLARANT),
         "transitions": EVERY_ROLE,
+        "amend": roles(Role.DECLARANT),
     }
 
     def base_queryset(self) -> QuerySet[Declaration]:
@@ -331,6 +356,25 @@ class DeclarationViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
         incoming.is_valid(raise_exception=True)
         services.do_transition(
             declaration_id=declaration.pk, actor=actor(request), **incoming.validated_data
+        )
+        return Response(DeclarationSerializer(self.get_queryset().get(pk=declaration.pk)).data)
+
+    @extend_schema(request=AmendInputSerializer, responses={200: DeclarationSerializer})
+    @action(detail=True, methods=["post"])
+    def amend(self, request: Request, reference: str | None = None) -> Response:
+        """Change the container, delivery or goods before the truck arrives; fees are reassessed."""
+        declaration = self.get_object()
+        incoming = AmendInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        lines = data.pop("lines", None)
+        services.do_amend_declaration(
+            actor=actor(request),
+            reference=declaration.reference,
+            data=services.AmendInput(
+                lines=None if lines is None else [services.LineInput(**line) for line in lines],
+                **data,
+            ),
         )
         return Response(DeclarationSerializer(self.get_queryset().get(pk=declaration.pk)).data)
 

@@ -60,6 +60,22 @@ class Direction(models.TextChoices):
     TRANSIT = "transit", _("Transit")
 
 
+class ContainerSize(models.TextChoices):
+    """How the goods travel: loose on the truck, or in a container (fees are charged by size)."""
+
+    NONE = "", _("No container")
+    FT20 = "20ft", _("20 ft container")
+    FT40 = "40ft", _("40 ft container")
+
+
+class Delivery(models.TextChoices):
+    """Where the goods go after the gate: it changes the infrastructure-use fee."""
+
+    BORDER = "border", _("Handed over at the border gate")
+    INLAND = "inland", _("Delivered inland by the same vehicle")
+    WHARF = "wharf", _("Transferred at the wharf only")
+
+
 #: The way a regime crosses at a Lạng Sơn gate, where it is fixed; the others say it themselves.
 FIXED_FLOW = {
     Direction.EXPORT: Flow.EXIT,

@@ -103,6 +103,9 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 Guard = Callable[["Declaration", Transition, "User | None"], None]
+#: Runs when a declaration is made or amended, inside the same transaction (fees: assess it).
+Declared = Callable[["Declaration", "User | None"], None]
+_declared: list[Declared] = []
 Effect = Callable[["Declaration", Transition, "User | None"], None]
 _guards: dict[str, list[Guard]] = {name: [] for name in TRANSITIONS}
 _effects: dict[str, list[Effect]] = {name: [] for name in TRANSITIONS}
@@ -116,6 +119,15 @@ def register_guard(transition: str, guard: Guard) -> None:
 def register_effect(transition: str, effect: Effect) -> None:
     """``effect`` runs after the move, inside the same transaction; raising undoes the move."""
     _effects[transition].append(effect)
+
+
+def register_declared(hook: Declared) -> None:
+    """``hook`` runs after a declaration is saved, made or amended; raising undoes the save."""
+    _declared.append(hook)
+
+
+def declared_hooks() -> tuple[Declared, ...]:
+    return tuple(_declared)
 
 
 def guards_for(transition: str) -> tuple[Guard, ...]:

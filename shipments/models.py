@@ -17,7 +17,9 @@ from cuakhau.modelbase import Trilingual
 from gates.choices import Flow
 from shipments.choices import (
     ComplianceClass,
+    ContainerSize,
     Country,
+    Delivery,
     Direction,
     GoodsGroup,
     IdDocumentType,
@@ -270,6 +272,12 @@ class Declaration(models.Model):
     origin_province = models.PositiveSmallIntegerField(
         _("origin province"), choices=province_choices, null=True, blank=True
     )
+    container = models.CharField(
+        _("container"), max_length=4, choices=ContainerSize.choices, blank=True, default=""
+    )
+    delivery = models.CharField(
+        _("delivery"), max_length=8, choices=Delivery.choices, default=Delivery.BORDER
+    )
     planned_arrival = models.DateTimeField(_("planned arrival"))
     perishable = models.BooleanField(_("perishable"), default=False, editable=False)
     shelf_life_hours = models.PositiveIntegerField(
@@ -313,6 +321,12 @@ class Declaration(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(state__in=TruckState.values), name="decl_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(container__in=ContainerSize.values), name="decl_container_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="decl_delivery_valid"
             ),
         ]
 

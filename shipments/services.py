@@ -30,7 +30,14 @@ from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gates.choices import Flow, TransportMode
 from gates.models import Gate, Route
 from shipments import lifecycle
-from shipments.choices import FIXED_FLOW, Direction, TruckState, VehicleKind
+from shipments.choices import (
+    FIXED_FLOW,
+    ContainerSize,
+    Delivery,
+    Direction,
+    TruckState,
+    VehicleKind,
+)
 from shipments.models import (
     Commodity,
     Declaration,
@@ -75,7 +82,18 @@ class DeclarationInput:
     origin_province: Any = None
     planned_arrival: datetime | None = None
     customs_declaration_number: str = ""
+    container: str = ""
+    delivery: str = Delivery.BORDER
     lines: Sequence[LineInput] = field(default_factory=list)
+
+
+@dataclass
+class AmendInput:
+    """What a declarant may still change before the truck arrives; None keeps the value."""
+
+    container: str | None = None
+    delivery: str | None = None
+    lines: Sequence[LineInput] | None = None
 
 
 @dataclass
@@ -101,6 +119,8 @@ class _CleanDeclaration:
     origin_province: int | None
     planned_arrival: datetime
     customs_declaration_number: str
+    container: str
+    delivery: str
     lines: list[_CleanLine]
 
 
@@ -222,6 +242,7 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
             if Declaration.objects.filter(customs_declaration_number=customs_number).exists():
                 errors.add("customs_declaration_number", _("This number is already used."))
 
+    _check_carriage(data.container, data.delivery, data.direction, errors)
     lines = _check_lines(data.lines, errors)
     errors.raise_if_any()
     assert gate is not None and driver is not None and arrival is not None  # noqa: S101
@@ -238,8 +259,25 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
         origin_province=province,
         planned_arrival=arrival,
         customs_declaration_number=customs_number,
+        container=data.container,
+        delivery=data.delivery,
         lines=lines,
     )
+
+
+def _check_carriage(container: str, delivery: str, direction: str, errors: _Errors) -> None:
+    if container not in ContainerSize.values:
+        errors.add(
+            "container",
+            _("Choose one of: %s.") % ", ".join(v or _("none") for v in ContainerSize.values),
+        )
+    if delivery not in Delivery.values:
+        errors.add("delivery", _("Choose one of: %s.") % ", ".join(Delivery.values))
+    elif delivery == Delivery.INLAND and direction not in (
+        Direction.IMPORT,
+        Direction.TEMP_EXPORT_REIMPORT,
+    ):
+        errors.add("delivery", _("Only imported goods are delivered inland by the same vehicle."))
 
 
 def _check_lines(lines: Sequence[LineInput], errors: _Errors) -> list[_CleanLine]:
@@ -324,6 +362,8 @@ def declaration_snapshot(declaration: Declaration) -> dict[str, Any]:
         "driver": declaration.driver_id,
         "customs_declaration_number": declaration.customs_declaration_number,
         "origin_province": declaration.origin_province,
+        "container": declaration.container,
+        "delivery": declaration.delivery,
         "planned_arrival": declaration.planned_arrival,
         "state": declaration.state,
         "lines": [
@@ -399,6 +439,8 @@ def do_create_declaration(*, actor: User, data: DeclarationInput) -> Declaration
             driver=clean.driver,
             customs_declaration_number=clean.customs_declaration_number,
             origin_province=clean.origin_province,
+            container=clean.container,
+            delivery=clean.delivery,
             planned_arrival=clean.planned_arrival,
             perishable=bool(perishable),
             shelf_life_hours=min((c.shelf_life_hours or 0) for c in perishable)
@@ -415,18 +457,7 @@ def do_create_declaration(*, actor: User, data: DeclarationInput) -> Declaration
             if not Declaration.objects.filter(reference=declaration.reference).exists():
                 break
         declaration.save()
-        GoodsLine.objects.bulk_create(
-            GoodsLine(
-                declaration=declaration,
-                line_no=i + 1,
-                commodity=ln.commodity,
-                hs_heading=ln.hs_heading,
-                weight_kg=ln.weight_kg,
-                value_usd=ln.value_usd,
-                description=ln.description,
-            )
-            for i, ln in enumerate(clean.lines)
-        )
+        _save_lines(declaration, clean.lines)
         audit.record(
             action="declaration.created",
             obj=declaration,
@@ -434,6 +465,79 @@ def do_create_declaration(*, actor: User, data: DeclarationInput) -> Declaration
             after=declaration_snapshot(declaration),
             at=now,
         )
+        for hook in lifecycle.declared_hooks():
+            hook(declaration, actor)
+    return declaration
+
+
+def _save_lines(declaration: Declaration, lines: Sequence[_CleanLine]) -> None:
+    GoodsLine.objects.bulk_create(
+        GoodsLine(
+            declaration=declaration,
+            line_no=i + 1,
+            commodity=ln.commodity,
+            hs_heading=ln.hs_heading,
+            weight_kg=ln.weight_kg,
+            value_usd=ln.value_usd,
+            description=ln.description,
+        )
+        for i, ln in enumerate(lines)
+    )
+
+
+#: A declaration can be amended until the truck reaches the yard.
+AMENDABLE_STATES = frozenset({TruckState.DECLARED, TruckState.ADMITTED})
+
+
+def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> Declaration:
+    """Change the container, delivery or goods before arrival; hooks re-run (fees reassess)."""
+    if actor.role != Role.DECLARANT:
+        raise NotAllowed(_("Only the declarant's enterprise can amend a declaration."))
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.restrict(actor, Action.CHANGE)
+            .select_for_update(of=("self",))
+            .filter(reference=reference)
+            .first()
+        )
+        if declaration is None:
+            raise NotFound(_("No such declaration."))
+        if declaration.state not in AMENDABLE_STATES:
+            raise Conflict(
+                _("A declaration that is %s can no longer be amended.")
+                % TruckState(declaration.state).label,
+                code="not_amendable",
+            )
+        errors = _Errors()
+        container = declaration.container if data.container is None else data.container
+        delivery = declaration.delivery if data.delivery is None else data.delivery
+        _check_carriage(container, delivery, declaration.direction, errors)
+        lines = None if data.lines is None else _check_lines(data.lines, errors)
+        errors.raise_if_any()
+        before = declaration_snapshot(declaration)
+        declaration.container = container
+        declaration.delivery = delivery
+        if lines is not None:
+            declaration.lines.all().delete()
+            _save_lines(declaration, lines)
+            perishable = [ln.commodity for ln in lines if ln.commodity.perishable]
+            declaration.perishable = bool(perishable)
+            declaration.shelf_life_hours = (
+                min((c.shelf_life_hours or 0) for c in perishable) if perishable else None
+            )
+        declaration.save(update_fields=["container", "delivery", "perishable", "shelf_life_hours"])
+        after = declaration_snapshot(declaration)
+        if after == before:
+            return declaration
+        audit.record(
+            action="declaration.amended",
+            obj=declaration,
+            actor=actor,
+            before=before,
+            after=after,
+        )
+        for hook in lifecycle.declared_hooks():
+            hook(declaration, actor)
     return declaration
 
 
@@ -672,6 +776,8 @@ class HistoricTrip:
     created_at: datetime
     lines: Sequence[LineInput]
     steps: Sequence[tuple[str, datetime, str]]  # (transition, at, actor label)
+    container: str = ""
+    delivery: str = Delivery.BORDER
 
 
 def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
@@ -710,6 +816,8 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
                 driver_id=trip.driver.pk,
                 customs_declaration_number=trip.customs_declaration_number,
                 origin_province=trip.origin_province,
+                container=trip.container,
+                delivery=trip.delivery,
                 planned_arrival=trip.planned_arrival,
                 perishable=bool(perishable),
                 shelf_life_hours=min(c.shelf_life_hours or 0 for c in perishable)

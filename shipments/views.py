@@ -24,7 +24,7 @@ from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.choices import Flow
 from gates.models import Gate
 from shipments import lifecycle, panels, services
-from shipments.choices import Direction, TruckState
+from shipments.choices import ContainerSize, Delivery, Direction, TruckState
 from shipments.models import Commodity, Declaration, Driver, Vehicle
 from shipments.provinces import province_choices
 from shipments.validators import normalize_plate
@@ -76,6 +76,8 @@ def _form_context(
         "errors": errors,
         "lines": list(zip(lines, line_errors, strict=True)),
         "directions": Direction.choices,
+        "containers": ContainerSize.choices,
+        "deliveries": Delivery.choices,
         "flows": Flow.choices,
         "route_options": _route_options(),
         "drivers": Driver.objects.restrict(user, Action.CHANGE).order_by("full_name"),
@@ -118,6 +120,8 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
             "origin_province",
             "planned_arrival",
             "customs_declaration_number",
+            "container",
+            "delivery",
         )
     }
     values: dict[str, Any] = {**fields, "lines": lines or [{}]}
@@ -132,6 +136,8 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         origin_province=fields["origin_province"] or None,
         planned_arrival=_parse_arrival(fields["planned_arrival"]),
         customs_declaration_number=fields["customs_declaration_number"],
+        container=fields["container"],
+        delivery=fields["delivery"] or Delivery.BORDER,
         lines=[services.LineInput(**line) for line in lines],
     )
     try:

@@ -169,6 +169,26 @@ def _rule_body(world: World, persona: str) -> dict[str, Any]:
     }
 
 
+def _rate() -> int:
+    from fees.models import FeeRate
+
+    return FeeRate.objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
+def _reduction(world: World) -> int:
+    from fees.models import FeeReduction
+
+    return FeeReduction.objects.create(
+        code="covid", name="COVID-19", percent=50, valid_from="2021-12-01"
+    ).pk
+
+
+def _receipt(world: World, declaration: Declaration) -> str:
+    from fees.testing import pay
+
+    return pay(declaration, world.owner).receipt.token
+
+
 ENDPOINTS = {
     "gates list": Endpoint("get", lambda w, d: "/api/v1/gates/", EVERYONE),
     "gate detail": Endpoint("get", lambda w, d: "/api/v1/gates/huu-nghi/", EVERYONE),
@@ -395,6 +415,60 @@ ENDPOINTS = {
     "no-shows": Endpoint("get", lambda w, d: "/api/v1/no-shows/", {"board"}),
     "board": Endpoint("get", lambda w, d: "/api/v1/board/", EVERYONE),
     "board gate": Endpoint("get", lambda w, d: "/api/v1/board/huu-nghi/", EVERYONE),
+    "declaration amend": Endpoint(
+        "post",
+        lambda w, d: f"/api/v1/declarations/{d.reference}/amend/",
+        {"owner"},
+        lambda w, p: {"container": "20ft"},
+    ),
+    "fee schedules": Endpoint("get", lambda w, d: "/api/v1/fee-schedules/", EVERYONE),
+    "fee schedule": Endpoint("get", lambda w, d: "/api/v1/fee-schedules/nq-09-2025/", EVERYONE),
+    "fee rates": Endpoint("get", lambda w, d: "/api/v1/fee-rates/", EVERYONE),
+    "fee rate": Endpoint("get", lambda w, d: f"/api/v1/fee-rates/{_rate()}/", EVERYONE),
+    "fee rate update": Endpoint(
+        "put",
+        lambda w, d: f"/api/v1/fee-rates/{_rate()}/",
+        {"board"},
+        lambda w, p: {"amount_vnd": 100000, "confirmed": True},
+    ),
+    "fee reductions": Endpoint("get", lambda w, d: "/api/v1/fee-reductions/", EVERYONE),
+    "fee reduction": Endpoint(
+        "get", lambda w, d: f"/api/v1/fee-reductions/{_reduction(w)}/", EVERYONE
+    ),
+    "fee reduction create": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/fee-reductions/",
+        {"board"},
+        lambda w, p: {
+            "code": f"r-{p}",
+            "name": "Giảm phí",
+            "percent": "50",
+            "valid_from": "2026-01-01",
+        },
+    ),
+    "trip fees": Endpoint("get", lambda w, d: f"/api/v1/trip-fees/{d.reference}/", HUU_NGHI_SIDE),
+    "payment request": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/payments/",
+        {"owner"},
+        lambda w, p: {"declaration": Declaration.objects.get().reference},
+    ),
+    # Providers authenticate by signature: no persona's session gets in.
+    "payment callback": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/payments/callbacks/demo/",
+        set(),
+        lambda w, p: {"request": "PAY-X", "txn_id": "T", "status": "succeeded"},
+    ),
+    "receipts": Endpoint("get", lambda w, d: "/api/v1/receipts/", SIGNED_IN),
+    "receipt": Endpoint("get", lambda w, d: f"/api/v1/receipts/{_receipt(w, d)}/", HUU_NGHI_SIDE),
+    "receipt verification": Endpoint(
+        "get", lambda w, d: f"/api/v1/receipt-verifications/{_receipt(w, d)}/", EVERYONE
+    ),
+    "revenue": Endpoint(
+        "get", lambda w, d: "/api/v1/revenue/?start=2026-01-01&end=2026-01-31", {"board"}
+    ),
+    "reconciliation": Endpoint("get", lambda w, d: "/api/v1/reconciliation/", {"board"}),
     "check rule switch": Endpoint(
         "post",
         lambda w, d: "/api/v1/check-rules/health/switch/",
@@ -482,6 +556,21 @@ def test_every_api_route_is_in_the_matrix() -> None:
         "board/",
         "board/<slug:code>/",
         "devices/events/",
+        "^declarations/(?P<reference>[^/.]+)/amend/$",
+        "^fee-schedules/$",
+        "^fee-schedules/(?P<code>[^/.]+)/$",
+        "^fee-rates/$",
+        "^fee-rates/(?P<pk>[^/.]+)/$",
+        "^fee-reductions/$",
+        "^fee-reductions/(?P<pk>[^/.]+)/$",
+        "^receipts/$",
+        "^receipts/(?P<token>[^/.]+)/$",
+        "trip-fees/<str:reference>/",
+        "payments/",
+        "payments/callbacks/<slug:provider>/",
+        "receipt-verifications/<str:token>/",
+        "revenue/",
+        "reconciliation/",
     }
     assert routes == covered, f"update ENDPOINTS for: {routes ^ covered}"
 
@@ -498,6 +587,9 @@ WEB = {
     "/flow/board/": EVERYONE,
     "/flow/yard/": {"yard_hn", "board"},
     "/flow/admission/": {"board"},
+    "/fees/": EVERYONE,
+    "/fees/revenue/": {"board"},
+    "/fees/reconciliation/": {"board"},
 }
 
 

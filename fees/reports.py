@@ -1,0 +1,256 @@
+"""Revenue reports and the reconciliation worklists of the board.
+
+Revenue is money allocated to charges by receipts (by the receipt's day) less refunds of those
+charges (by the day they were completed); money paid in excess of every charge is not revenue.
+Each day's net is split between the Border Gate Management Center (its share in the schedule in
+force that day, 10% under Resolution 09/2025) and the provincial budget (the rest).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from fees.choices import ChargeKind, ChargeStatus, RefundStatus
+from fees.models import Charge, FeeSchedule, Payment, ReceiptLine, Refund
+from flow.models import YardVisit
+from shipments.choices import TruckState
+from shipments.models import Declaration
+
+CROSSED = (TruckState.CROSSED, TruckState.RETURNED)
+
+
+@dataclass(frozen=True)
+class RevenueRow:
+    day: date
+    gate: str
+    kind: str
+    goods_group: str
+    collected: int
+    refunded: int
+    net: int
+    center: int
+    budget: int
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=zone),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _shares(days: Iterable[date]) -> dict[date, Decimal]:
+    schedules = list(FeeSchedule.objects.order_by("valid_from"))
+    out: dict[date, Decimal] = {}
+    for day in days:
+        share = Decimal(10)
+        for schedule in schedules:
+            if schedule.valid_from <= day and (
+                schedule.valid_to is None or day <= schedule.valid_to
+            ):
+                share = schedule.center_share_percent
+        out[day] = share
+    return out
+
+
+def revenue(*, start: date, end: date, gate: str = "") -> list[RevenueRow]:
+    """Net revenue by day, gate, fee type and goods group, with the 10% / 90% split."""
+    low, high = _bounds(start, end)
+    zone = timezone.get_current_timezone()
+    lines = ReceiptLine.objects.filter(
+        charge__isnull=False, receipt__issued_at__gte=low, receipt__issued_at__lt=high
+    )
+    refunds = Refund.objects.filter(
+        status=RefundStatus.COMPLETED,
+        charge__isnull=False,
+        completed_at__gte=low,
+        completed_at__lt=high,
+    )
+    if gate:
+        lines = lines.filter(receipt__gate__code=gate)
+        refunds = refunds.filter(declaration__gate__code=gate)
+    totals: dict[tuple[date, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in (
+        lines.annotate(day=TruncDate("receipt__issued_at", tzinfo=zone))
+        .values("day", "receipt__gate__code", "charge__kind", "charge__goods_group")
+        .annotate(total=Sum("amount_vnd"))
+    ):
+        key = (
+            row["day"],
+            row["receipt__gate__code"],
+            row["charge__kind"],
+            row["charge__goods_group"],
+        )
+        totals[key][0] += int(row["total"])
+    for row in (
+        refunds.annotate(day=TruncDate("completed_at", tzinfo=zone))
+        .values("day", "declaration__gate__code", "charge__kind", "charge__goods_group")
+        .annotate(total=Sum("amount_vnd"))
+    ):
+        key = (
+            row["day"],
+            row["declaration__gate__code"],
+            row["charge__kind"],
+            row["charge__goods_group"],
+        )
+        totals[key][1] += int(row["total"])
+    shares = _shares({key[0] for key in totals})
+    rows = []
+    for (day, gate_code, kind, group), (collected, refunded) in sorted(totals.items()):
+        net = collected - refunded
+        center = int((net * shares[day] / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        rows.append(
+            RevenueRow(day, gate_code, kind, group, collected, refunded, net, center, net - center)
+        )
+    return rows
+
+
+def revenue_totals(rows: Iterable[RevenueRow]) -> dict[str, int]:
+    out = {"collected": 0, "refunded": 0, "net": 0, "center": 0, "budget": 0}
+    for row in rows:
+        for key in out:
+            out[key] += getattr(row, key)
+    return out
+
+
+def revenue_csv(rows: Iterable[RevenueRow]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "day",
+            "gate",
+            "fee_type",
+            "goods_group",
+            "collected_vnd",
+            "refunded_vnd",
+            "net_vnd",
+            "center_vnd",
+            "budget_vnd",
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.day.isoformat(),
+                row.gate,
+                row.kind,
+                row.goods_group,
+                row.collected,
+                row.refunded,
+                row.net,
+                row.center,
+                row.budget,
+            ]
+        )
+    return buffer.getvalue()
+
+
+# --- reconciliation ----------------------------------------------------------------------------
+
+
+def _allocated() -> Any:
+    return Coalesce(
+        Subquery(
+            ReceiptLine.objects.filter(charge=OuterRef("pk"))
+            .order_by()
+            .values("charge")
+            .annotate(t=Sum("amount_vnd"))
+            .values("t")
+        ),
+        Value(0),
+    )
+
+
+def _refunded() -> Any:
+    return Coalesce(
+        Subquery(
+            Refund.objects.filter(charge=OuterRef("pk"))
+            .exclude(status=RefundStatus.FAILED)
+            .order_by()
+            .values("charge")
+            .annotate(t=Sum("amount_vnd"))
+            .values("t")
+        ),
+        Value(0),
+    )
+
+
+def unpaid_charges() -> Any:
+    """Open charges with money still owed on them."""
+    return (
+        Charge.objects.filter(status=ChargeStatus.OPEN)
+        .annotate(paid=_allocated() - _refunded())
+        .filter(amount_vnd__gt=F("paid"))
+    )
+
+
+def crossed_unpaid(gate: str = "") -> Any:
+    """Trucks that crossed owing a fee: an unpaid charge, or no infrastructure fee at all."""
+    owing = unpaid_charges().filter(declaration=OuterRef("pk"))
+    fee = Charge.objects.filter(
+        declaration=OuterRef("pk"), kind=ChargeKind.INFRASTRUCTURE, status=ChargeStatus.OPEN
+    )
+    queryset = (
+        Declaration.objects.filter(state__in=CROSSED)
+        .filter(Q(Exists(owing)) | ~Q(Exists(fee)))
+        .select_related("gate", "enterprise", "vehicle")
+        .order_by("-state_changed_at")
+    )
+    return queryset.filter(gate__code=gate) if gate else queryset
+
+
+def paid_not_crossed(*, days: int | None = None, gate: str = "") -> Any:
+    """Trips holding paid money that have not crossed N days after their last payment."""
+    days = days or settings.CUAKHAU_PAID_NOT_CROSSED_DAYS
+    before = timezone.now() - timedelta(days=days)
+    paid = Payment.objects.filter(declaration=OuterRef("pk")).order_by().values("declaration")
+    kept = Coalesce(Subquery(paid.annotate(t=Sum("amount_vnd")).values("t")), Value(0))
+    sent = Coalesce(
+        Subquery(
+            Refund.objects.filter(declaration=OuterRef("pk"))
+            .exclude(status=RefundStatus.FAILED)
+            .order_by()
+            .values("declaration")
+            .annotate(t=Sum("amount_vnd"))
+            .values("t")
+        ),
+        Value(0),
+    )
+    last = Subquery(
+        Payment.objects.filter(declaration=OuterRef("pk"))
+        .order_by("-received_at")
+        .values("received_at")[:1]
+    )
+    queryset = (
+        Declaration.objects.exclude(state__in=CROSSED)
+        .annotate(held=kept - sent, last_paid=last)
+        .filter(held__gt=0, last_paid__lt=before)
+        .select_related("gate", "enterprise", "vehicle")
+        .order_by("last_paid")
+    )
+    return queryset.filter(gate__code=gate) if gate else queryset
+
+
+def uncharged_yard_stays(gate: str = "") -> Any:
+    """Finished yard stays with no charge, past the window in which they are charged by a job."""
+    since = timezone.now() - timedelta(hours=settings.CUAKHAU_YARD_CHARGE_WINDOW_HOURS)
+    queryset = (
+        YardVisit.objects.filter(exited_at__isnull=False, exited_at__lt=since, charge__isnull=True)
+        .select_related("declaration__enterprise", "declaration__vehicle", "gate")
+        .order_by("-exited_at")
+    )
+    return queryset.filter(gate__code=gate) if gate else queryset

@@ -1,0 +1,350 @@
+"""Payments through the provider callback, receipts, refunds, yard charges, revenue and the
+reconciliation worklists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from conftest import client_for
+from cuakhau.errors import Conflict, NotAllowed
+from cuakhau.testing import World, declare, walk_to
+from fees import reports, services
+from fees.choices import PaymentRequestStatus, ReceiptLineKind, RefundReason, RefundStatus
+from fees.models import Charge, Payment, PaymentRequest, Receipt, ReceiptSeries, Refund
+from fees.testing import callback_body, pay, signed_headers
+from flow.models import YardVisit
+from shipments.models import Declaration
+from shipments.services import LineInput
+
+pytestmark = pytest.mark.django_db
+CALLBACK = "/api/v1/payments/callbacks/demo/"
+
+
+def _veg(world: World, **kwargs: object) -> Declaration:
+    return declare(
+        world,
+        lines=[LineInput(commodity="fresh-vegetables", weight_kg="1500", value_usd="900")],
+        **kwargs,
+    )
+
+
+def _request(world: World, declaration: Declaration) -> PaymentRequest:
+    return services.do_request_payment(
+        actor=world.owner, reference=declaration.reference, provider="demo"
+    )
+
+
+def _post(body: bytes, **headers: str):  # type: ignore[no-untyped-def]
+    return client_for(None).generic("POST", CALLBACK, body, "application/json", **headers)
+
+
+def test_a_signed_callback_records_the_payment_and_issues_a_receipt(world: World) -> None:
+    declaration = _veg(world)
+    request = _request(world, declaration)
+    assert request.amount_vnd == 100_000
+    body = callback_body(request, txn_id="T-1")
+    response = _post(body, **signed_headers(body))
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["status"] == "paid" and data["duplicate"] is False
+    receipt = Receipt.objects.get()
+    assert data["receipt"] == receipt.display_number == f"{receipt.year}-0000001"
+    assert [(line.kind, line.amount_vnd) for line in receipt.lines.all()] == [
+        ("infrastructure", 100_000)
+    ]
+    assert services.ledger(declaration).balance == 0
+
+
+def test_a_replayed_callback_changes_nothing(world: World) -> None:
+    request = _request(world, _veg(world))
+    body = callback_body(request, txn_id="T-2")
+    first = _post(body, **signed_headers(body))
+    time.sleep(1)
+    again = _post(body, **signed_headers(body))
+    assert first.status_code == 201
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["receipt"] == first.json()["receipt"]
+    assert Payment.objects.count() == Receipt.objects.count() == 1
+    assert ReceiptSeries.objects.get().last_number == 1
+
+
+def test_a_reused_transaction_id_with_other_details_is_a_conflict(world: World) -> None:
+    request = _request(world, _veg(world))
+    body = callback_body(request, txn_id="T-3")
+    _post(body, **signed_headers(body))
+    forged = callback_body(request, txn_id="T-3", amount_vnd=1)
+    response = _post(forged, **signed_headers(forged))
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "transaction_mismatch"
+    assert Payment.objects.get().amount_vnd == 100_000
+
+
+def test_bad_signatures_stale_clocks_and_bad_bodies_are_refused(world: World) -> None:
+    request = _request(world, _veg(world))
+    body = callback_body(request, txn_id="T-4")
+    wrong_key = _post(body, **signed_headers(body, secret="not-the-secret"))
+    tampered = _post(body.replace(b"100000", b"999999"), **signed_headers(body))
+    stale = _post(body, **signed_headers(body, at=time.time() - 3600))
+    unsigned = _post(body)
+    assert [r.status_code for r in (wrong_key, tampered, stale, unsigned)] == [401] * 4
+    assert stale.json()["error"]["code"] == "stale_timestamp"
+    assert wrong_key.json()["error"]["code"] == "bad_signature"
+    malformed = callback_body(request, txn_id="", amount_vnd=-5, status="maybe", paid_at="soon")
+    response = _post(malformed, **signed_headers(malformed))
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"txn_id", "status", "paid_at"}
+    negative = callback_body(request, txn_id="T-5", amount_vnd=-5)
+    response = _post(negative, **signed_headers(negative))
+    assert response.status_code == 400 and "amount_vnd" in response.json()["error"]["fields"]
+    unknown = callback_body(request, txn_id="T-6").replace(request.reference.encode(), b"PAY-NOPE")
+    assert _post(unknown, **signed_headers(unknown)).status_code == 404
+    assert not Payment.objects.exists() and not Receipt.objects.exists()
+
+
+def test_callback_errors_speak_the_callers_language(world: World) -> None:
+    request = _request(world, _veg(world))
+    body = callback_body(request, txn_id="T-7")
+    response = client_for(None).generic(
+        "POST",
+        CALLBACK,
+        body,
+        "application/json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+        **signed_headers(body, secret="x"),
+    )
+    assert "chữ ký" in response.json()["error"]["message"].lower()
+
+
+def test_partial_payments_leave_a_balance_and_a_second_payment_settles_it(world: World) -> None:
+    declaration = _veg(world)
+    first = pay(declaration, world.owner, amount_vnd=40_000)
+    assert first.request.status == PaymentRequestStatus.PARTIAL
+    assert services.ledger(declaration).balance == 60_000
+    second = pay(declaration, world.owner)
+    assert second.request.amount_vnd == 60_000
+    assert services.ledger(declaration).balance == 0
+    numbers = sorted(r.number for r in Receipt.objects.all())
+    assert numbers == [1, 2]
+    with pytest.raises(Conflict) as caught:
+        _request(world, declaration)
+    assert caught.value.code == "nothing_due"
+
+
+def test_a_duplicate_payment_is_refunded_as_overpaid(world: World) -> None:
+    declaration = _veg(world)
+    request = _request(world, declaration)
+    for txn in ("BANK-A", "BANK-B"):  # the bank charged the payer twice
+        body = callback_body(request, txn_id=txn)
+        assert _post(body, **signed_headers(body)).status_code == 201
+    second = Receipt.objects.get(payment__provider_txn_id="BANK-B")
+    assert [(line.kind, line.amount_vnd) for line in second.lines.all()] == [
+        (ReceiptLineKind.CREDIT, 100_000)
+    ]
+    refund = Refund.objects.get()
+    assert (refund.amount_vnd, refund.reason, refund.kind) == (
+        100_000,
+        RefundReason.OVERPAID,
+        ReceiptLineKind.CREDIT,
+    )
+    assert services.process_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.COMPLETED and refund.provider_ref.startswith("DEMO-R-")
+    book = services.ledger(declaration)
+    assert (book.paid, book.refunded, book.balance, book.credit) == (200_000, 100_000, 0, 0)
+
+
+def test_a_failed_payment_changes_no_money(world: World) -> None:
+    declaration = _veg(world)
+    request = _request(world, declaration)
+    body = callback_body(request, txn_id="T-9", status="failed")
+    response = _post(body, **signed_headers(body))
+    assert response.status_code == 200 and response.json()["status"] == "failed"
+    request.refresh_from_db()
+    assert request.status == PaymentRequestStatus.FAILED
+    assert services.ledger(declaration).balance == 100_000
+
+
+def test_only_the_declarant_pays(world: World) -> None:
+    declaration = _veg(world)
+    with pytest.raises(NotAllowed):
+        services.do_request_payment(
+            actor=world.board, reference=declaration.reference, provider="demo"
+        )
+    response = client_for(world.owner).post(
+        "/api/v1/payments/", {"declaration": declaration.reference, "provider": "paypal"}
+    )
+    assert response.status_code == 400
+    assert "provider" in response.json()["error"]["fields"]
+    assert not PaymentRequest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receipt_numbers_have_no_gaps_or_duplicates_under_concurrency(world: World) -> None:
+    """20 payments at once. On PostgreSQL 20 threads race for the series row with their own
+    connections; SQLite (one writer at a time) runs them in turn."""
+    trips = [_veg(world) for _ in range(20)]
+    requests = [_request(world, trip) for trip in trips]
+    parallel = connection.vendor == "postgresql"
+    barrier = threading.Barrier(20 if parallel else 1)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def report(request: PaymentRequest) -> None:
+        try:
+            body = callback_body(request)
+            headers = signed_headers(body)
+            barrier.wait(timeout=30)
+            services.receive_callback(
+                provider="demo",
+                timestamp=headers["HTTP_X_CUAKHAU_TIMESTAMP"],
+                signature=headers["HTTP_X_CUAKHAU_SIGNATURE"],
+                body=body,
+            )
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    if parallel:
+        threads = [threading.Thread(target=report, args=(r,)) for r in requests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    else:
+        for request in requests:
+            report(request)
+    assert not errors, errors
+    numbers = sorted(Receipt.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, 21))
+    assert ReceiptSeries.objects.get().last_number == 20
+
+
+def test_yard_stays_are_charged_by_the_hour_after_the_free_time(world: World) -> None:
+    declaration = walk_to(_veg(world), world, "arrived")
+    visit = YardVisit.objects.get(declaration=declaration)
+    now = timezone.now()
+    visit.entered_at, visit.exited_at = now - timedelta(hours=5, minutes=10), now
+    visit.save()
+    assert services.charge_recent_yard_stays(now=now) == 1
+    charge = Charge.objects.get(yard_visit=visit)
+    # Under 2 t: VND 10,000 an hour after two free hours; 5 h 10 min is 4 started hours.
+    assert (charge.units, charge.amount_vnd) == (4, 40_000)
+    assert services.charge_recent_yard_stays(now=now) == 0
+    assert services.ledger(declaration).balance == 140_000
+
+
+def test_old_uncharged_stays_wait_for_the_board(world: World) -> None:
+    declaration = walk_to(_veg(world), world, "arrived")
+    visit = YardVisit.objects.get(declaration=declaration)
+    visit.entered_at = timezone.now() - timedelta(days=5)
+    visit.exited_at = timezone.now() - timedelta(days=4)
+    visit.save()
+    assert services.charge_recent_yard_stays() == 0
+    assert list(reports.uncharged_yard_stays()) == [visit]
+    with pytest.raises(NotAllowed):
+        services.do_charge_yard_stay(actor=world.yard_hn, visit_id=visit.pk)
+    charge = services.do_charge_yard_stay(actor=world.board, visit_id=visit.pk)
+    assert charge.amount_vnd == 22 * 10_000
+    assert not reports.uncharged_yard_stays().exists()
+
+
+def test_revenue_by_gate_day_fee_type_and_goods_group_with_the_split(world: World) -> None:
+    paid = _veg(world)
+    pay(paid, world.owner)
+    cancelled = declare(
+        world, lines=[LineInput(commodity="dragon-fruit", weight_kg="1500", value_usd="900")]
+    )
+    pay(cancelled, world.owner)
+    from shipments import services as shipments
+
+    shipments.do_transition(
+        declaration_id=cancelled.pk, transition="cancel", actor=world.owner, reason="x"
+    )
+    services.process_refunds()
+    today = timezone.localdate()
+    rows = reports.revenue(start=today, end=today)
+    by_group = {r.goods_group: r for r in rows}
+    veg = by_group["fresh_vegetables"]
+    assert (veg.gate, veg.kind, veg.collected, veg.net, veg.center, veg.budget) == (
+        "huu-nghi",
+        "infrastructure",
+        100_000,
+        100_000,
+        10_000,
+        90_000,
+    )
+    fruit = by_group["fresh_fruit"]
+    assert (fruit.collected, fruit.refunded, fruit.net) == (100_000, 100_000, 0)
+    assert reports.revenue(start=today, end=today, gate="chi-ma") == []
+    web = Client()
+    web.force_login(world.board)
+    response = web.get(f"/fees/revenue/?start={today}&end={today}&format=csv")
+    assert response.status_code == 200
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {r["goods_group"]: r["net_vnd"] for r in table} == {
+        "fresh_fruit": "0",
+        "fresh_vegetables": "100000",
+    }
+    bad = client_for(world.board).get("/api/v1/revenue/?start=2026-13-01&end=2026-01-01")
+    assert bad.status_code == 400 and "start" in bad.json()["error"]["fields"]
+
+
+def test_reconciliation_lists_each_anomaly(world: World) -> None:
+    crossed = walk_to(_veg(world), world, "crossed")
+    paid_crossed = _veg(world)
+    pay(paid_crossed, world.owner)
+    paid_crossed = walk_to(paid_crossed, world, "crossed")
+    stale = _veg(world)
+    old = pay(stale, world.owner)
+    Payment.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=10))
+    fresh = _veg(world)
+    pay(fresh, world.owner)
+    assert list(reports.crossed_unpaid()) == [crossed]
+    assert list(reports.paid_not_crossed()) == [stale]
+    assert list(reports.paid_not_crossed(days=30)) == []
+    web = Client()
+    web.force_login(world.board)
+    page = web.get("/fees/reconciliation/")
+    html = page.content.decode()
+    assert crossed.reference in html and stale.reference in html
+    assert paid_crossed.reference not in html and fresh.reference not in html
+    api = client_for(world.board).get("/api/v1/reconciliation/").json()
+    assert [i["declaration"] for i in api["crossed_unpaid"]] == [crossed.reference]
+    assert [i["declaration"] for i in api["paid_not_crossed"]] == [stale.reference]
+
+
+def test_the_verification_page_confirms_without_private_data(world: World) -> None:
+    declaration = _veg(world)
+    pay(declaration, world.owner)
+    receipt = Receipt.objects.get()
+    page = Client().get(f"/fees/v/{receipt.token}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert receipt.display_number in html and "100.000" in html
+    for private in (
+        declaration.reference,
+        world.owner_enterprise.name,
+        world.owner_vehicle.plate,
+        world.owner_driver.full_name,
+    ):
+        assert private not in html
+    assert Client().get("/fees/v/forged-code/").status_code == 404
+    web = Client()
+    web.force_login(world.owner)
+    printable = web.get(f"/fees/receipts/{receipt.token}/")
+    assert printable.status_code == 200
+    assert "<svg" in printable.content.decode()
+    assert f"/fees/v/{receipt.token}/" in printable.content.decode()
+    web.force_login(world.outsider)
+    assert web.get(f"/fees/receipts/{receipt.token}/").status_code == 404

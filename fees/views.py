@@ -1,0 +1,464 @@
+"""Fee pages: the declaration's fee panel, paying, receipts and their public verification, the
+schedules (public; the board edits them), revenue and reconciliation (the board)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.choices import Role
+from accounts.scoping import Action
+from cuakhau.errors import DomainError
+from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
+from fees import providers, reports, services
+from fees.choices import AssessmentStatus, PaymentRequestStatus, RefundStatus
+from fees.models import (
+    Assessment,
+    FeeReduction,
+    FeeSchedule,
+    PaymentRequest,
+    Receipt,
+    Refund,
+)
+from fees.money import vnd
+from gates.models import Gate
+from shipments.choices import Delivery, Direction, GoodsGroup
+from shipments.models import Declaration
+from shipments.panels import Panel
+
+#: Roles that see a trip's fees on its page (drivers see what their truck owes).
+_PANEL_ROLES = {Role.DECLARANT, Role.DRIVER, Role.BOARD, Role.ADMIN, Role.YARD_OPERATOR}
+
+
+def _refuse(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def _board_only(request: HttpRequest) -> HttpResponse | None:
+    user = actor(request)
+    if user.role != Role.BOARD and not user.has_full_access:
+        return _refuse(request, 403, _("Only the gate management board sees this page."))
+    return None
+
+
+def explain(assessment: Assessment) -> list[str]:
+    """The assessment as sentences in the reader's language, one per step."""
+    data = assessment.explanation
+    if assessment.status == AssessmentStatus.UNRATED:
+        if data.get("missing") == "schedule":
+            return [_("No fee schedule is in force on the day of arrival.")]
+        return [
+            _("No rate for %(regime)s, %(goods)s, %(klass)s: the board must set one.")
+            % {
+                "regime": Direction(key[0]).label,
+                "goods": GoodsGroup(key[1]).label,
+                "klass": services.class_label(key[2]),
+            }
+            for key in data.get("keys", [])
+        ]
+    basis = assessment.basis
+    lines = [
+        _("Schedule: %s.") % data["schedule"]["name"],
+        _("Vehicle class: %(klass)s (%(source)s %(kg)s kg).")
+        % {
+            "klass": services.class_label(data["vehicle_class"]),
+            "source": _("registered payload")
+            if basis["tonnage_source"] == "payload"
+            else _("declared goods"),
+            "kg": basis["tonnage_kg"],
+        }
+        if not basis["container"]
+        else _("Vehicle class: %s.") % services.class_label(data["vehicle_class"]),
+    ]
+    for candidate in data["candidates"]:
+        factors = "".join(f" × {m['factor']} ({m['code']})" for m in candidate["multipliers"])
+        text = _("%(goods)s: rate %(rate)s%(factors)s = %(amount)s") % {
+            "goods": GoodsGroup(candidate["goods_group"]).label,
+            "rate": vnd(candidate["base_vnd"]),
+            "factors": factors,
+            "amount": vnd(
+                int(Decimal(candidate["amount"]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            ),
+        }
+        if not candidate["confirmed"]:
+            text += " " + _("(rate to be confirmed by the board)")
+        if len(data["candidates"]) > 1 and candidate["chosen"]:
+            text += " " + _("— the highest rate of a mixed load is charged")
+        lines.append(text)
+    if data["capped"]:
+        lines.append(_("Capped at %s per trip.") % vnd(data["cap_vnd"]))
+    if data["reduction"]:
+        lines.append(
+            _("Reduction %(code)s: −%(percent)s%%.")
+            % {"code": data["reduction"]["code"], "percent": data["reduction"]["percent"]}
+        )
+    lines.append(_("Fee: %s.") % vnd(data["amount_vnd"]))
+    return lines
+
+
+def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
+    user = actor(request)
+    assessment = Assessment.objects.filter(declaration=declaration, is_current=True).first()
+    book = services.ledger(declaration)
+    may_pay = (
+        user.role == Role.DECLARANT
+        and book.balance > 0
+        and (assessment is None or assessment.status == AssessmentStatus.ASSESSED)
+    )
+    return {
+        "declaration": declaration,
+        "assessment": assessment,
+        "explanation": explain(assessment) if assessment else [],
+        "ledger": book,
+        "receipts": declaration.receipts.order_by("issued_at"),
+        "refunds": declaration.refunds.order_by("requested_at"),
+        "requests": declaration.payment_requests.filter(
+            status=PaymentRequestStatus.FAILED
+        ).order_by("-requested_at")[:3],
+        "may_pay": may_pay,
+        "providers": [(code, providers.get(code)) for code in providers.codes()],
+    }
+
+
+def fees_panel(request: HttpRequest, declaration: Declaration) -> Panel | None:
+    if actor(request).role not in _PANEL_ROLES and not actor(request).has_full_access:
+        return None
+    return Panel("fees/_fees_panel.html", _panel_context(request, declaration))
+
+
+@login_required
+@require_POST
+def pay(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    try:
+        payment = services.do_request_payment(
+            actor=actor(request), reference=reference, provider=request.POST.get("provider", "")
+        )
+    except DomainError as exc:
+        declaration = (
+            Declaration.objects.restrict(actor(request)).filter(reference=reference).first()
+        )
+        if declaration is None:
+            return _refuse(request, 404, _("No such declaration."))
+        context = {"panel": _panel_context(request, declaration)}
+        context["panel"].update({"error": exc.message, "error_fields": exc.fields})
+        return render(request, "fees/_fees_panel.html", context, status=exc.status)
+    adapter = providers.get(payment.provider)
+    assert adapter is not None  # noqa: S101 - checked by the service
+    target = adapter.checkout_url(payment)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demo_checkout(request: HtmxHttpRequest, request_ref: str) -> HttpResponse:
+    """The demo bank's page: the payer confirms (all or part) or declines."""
+    try:
+        demo = providers.demo()
+    except providers.ProviderError:
+        return _refuse(request, 404, _("The demo payment provider is off."))
+    payment = (
+        PaymentRequest.objects.restrict(actor(request))
+        .select_related("declaration")
+        .filter(reference=request_ref, provider=demo.code)
+        .first()
+    )
+    if payment is None:
+        return _refuse(request, 404, _("No such payment request."))
+    context: dict[str, Any] = {"payment": payment, "amount": payment.amount_vnd}
+    if request.method == "GET":
+        return render(request, "fees/demo_checkout.html", context)
+    if payment.status != PaymentRequestStatus.OPEN:
+        context["error"] = _("This payment request is closed; start a new one from the trip.")
+        return render(request, "fees/demo_checkout.html", context, status=409)
+    succeeded = request.POST.get("action") != "decline"
+    amount = payment.amount_vnd
+    if succeeded:
+        errors: dict[str, list[str]] = {}
+        parsed = services._amount(request.POST.get("amount", amount), "amount", errors)
+        if parsed is None or parsed <= 0:
+            context["error"] = _("Give an amount in whole đồng, more than 0.")
+            return render(request, "fees/demo_checkout.html", context, status=400)
+        amount = parsed
+    signed = demo.callback(payment, amount_vnd=amount, succeeded=succeeded)
+    try:
+        services.receive_callback(
+            provider=demo.code,
+            timestamp=signed.timestamp,
+            signature=signed.signature,
+            body=signed.body,
+        )
+    except DomainError as exc:
+        context["error"] = exc.message
+        return render(request, "fees/demo_checkout.html", context, status=exc.status)
+    message = _("Payment received.") if succeeded else _("Payment declined.")
+    return redirect_after_change(
+        request,
+        reverse("shipments:declaration-detail", args=[payment.declaration.reference]),
+        message,
+    )
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url)
+
+
+@login_required
+@require_GET
+def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    found = (
+        Receipt.objects.restrict(actor(request), Action.VIEW)
+        .select_related("declaration__enterprise", "declaration__vehicle", "gate", "payment")
+        .filter(token=token)
+        .first()
+    )
+    if found is None:
+        return _refuse(request, 404, _("No such receipt."))
+    verify_url = request.build_absolute_uri(reverse("fees:verify", args=[found.token]))
+    return render(
+        request,
+        "fees/receipt.html",
+        {
+            "receipt": found,
+            "lines": found.lines.select_related("charge"),
+            "refunds": found.payment.refunds.exclude(status=RefundStatus.FAILED),
+            "verify_url": verify_url,
+            "qr": _qr_svg(verify_url),
+        },
+    )
+
+
+@require_GET
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: confirms a receipt exists, with its number, day, gate and amount, nothing private."""
+    found = Receipt.objects.select_related("gate").filter(token=token).first()
+    if found is None:
+        return render(request, "fees/verify.html", {"receipt": None}, status=404)
+    refunded = sum(
+        r.amount_vnd
+        for r in Refund.objects.filter(payment_id=found.payment_id, status=RefundStatus.COMPLETED)
+    )
+    kinds = sorted({line.get_kind_display() for line in found.lines.all()})
+    return render(
+        request, "fees/verify.html", {"receipt": found, "refunded": refunded, "kinds": kinds}
+    )
+
+
+# --- schedules --------------------------------------------------------------------------------
+
+
+def _schedule_context(request: HttpRequest, schedule: FeeSchedule | None) -> dict[str, Any]:
+    rates = list(schedule.rates.order_by("pk")) if schedule else []
+    for rate in rates:
+        rate.class_label = services.class_label(rate.vehicle_class)  # type: ignore[attr-defined]
+        rate.regime_labels = ", ".join(str(Direction(d).label) for d in rate.directions)  # type: ignore[attr-defined]
+        rate.group_labels = ", ".join(str(GoodsGroup(g).label) for g in rate.goods_groups)  # type: ignore[attr-defined]
+    yard_rates = list(schedule.yard_rates.order_by("pk")) if schedule else []
+    for yard in yard_rates:
+        yard.class_label = services.class_label(yard.vehicle_class)  # type: ignore[attr-defined]
+    user = request.user
+    return {
+        "schedule": schedule,
+        "schedules": FeeSchedule.objects.all(),
+        "rates": rates,
+        "multipliers": schedule.multipliers.order_by("pk") if schedule else [],
+        "yard_rates": yard_rates,
+        "reductions": FeeReduction.objects.all(),
+        "is_board": user.is_authenticated
+        and (getattr(user, "role", "") == Role.BOARD or getattr(user, "has_full_access", False)),
+        "directions": Direction.choices,
+        "goods_groups": GoodsGroup.choices,
+        "deliveries": Delivery.choices,
+        "today": timezone.localdate(),
+    }
+
+
+@require_GET
+def schedules(request: HttpRequest, code: str = "") -> HttpResponse:
+    """The fee schedules (public, as the resolution is); the board edits from here."""
+    if code:
+        schedule = FeeSchedule.objects.filter(code=code).first()
+        if schedule is None:
+            return _refuse(request, 404, _("No such fee schedule."))
+    else:
+        schedule = services.schedule_in_force(timezone.localdate()) or FeeSchedule.objects.first()
+    return render(request, "fees/schedules.html", _schedule_context(request, schedule))
+
+
+@login_required
+@require_POST
+def schedule_action(request: HtmxHttpRequest) -> HttpResponse:
+    """Board edits: a rate, a reduction, a new schedule. Errors come back on the same page."""
+    user = actor(request)
+    post = request.POST
+    action = post.get("action", "")
+    schedule = FeeSchedule.objects.filter(code=post.get("schedule", "")).first()
+    try:
+        if action == "rate":
+            try:
+                rate_id = int(post.get("rate", ""))
+            except ValueError:
+                rate_id = 0
+            rate = services.do_set_rate(
+                actor=user,
+                rate_id=rate_id,
+                amount_vnd=post.get("amount_vnd", ""),
+                confirmed=post.get("confirmed") == "on",
+            )
+            schedule = rate.schedule
+            message = _("Rate saved.")
+        elif action == "reduction":
+            services.do_save_reduction(
+                actor=user,
+                data=services.ReductionInput(
+                    code=post.get("code", ""),
+                    name=post.get("name", ""),
+                    legal_basis=post.get("legal_basis", ""),
+                    percent=post.get("percent", ""),
+                    valid_from=post.get("valid_from", ""),
+                    valid_to=post.get("valid_to", ""),
+                    directions=post.getlist("directions"),
+                    goods_groups=post.getlist("goods_groups"),
+                ),
+            )
+            message = _("Reduction saved.")
+        elif action == "schedule":
+            try:
+                source = int(post.get("from_schedule", ""))
+            except ValueError:
+                source = 0
+            schedule = services.do_new_schedule(
+                actor=user,
+                from_schedule=source,
+                code=post.get("code", ""),
+                name=post.get("name", ""),
+                legal_basis=post.get("legal_basis", ""),
+                valid_from=post.get("valid_from", ""),
+            )
+            message = _("Schedule created; edit its rates before it comes into force.")
+        else:
+            return _refuse(request, 400, _("Unknown action."))
+    except DomainError as exc:
+        context = _schedule_context(
+            request, schedule or services.schedule_in_force(timezone.localdate())
+        )
+        context.update(
+            {"error": exc.message, "error_fields": exc.fields, "action": action, "values": post}
+        )
+        return render(request, "fees/schedules.html", context, status=exc.status)
+    target = (
+        reverse("fees:schedule", args=[schedule.code]) if schedule else reverse("fees:schedules")
+    )
+    return redirect_after_change(request, target, message)
+
+
+# --- revenue and reconciliation -----------------------------------------------------------------
+
+
+def _period(request: HttpRequest) -> tuple[date, date, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    end = services._day(request.GET.get("end") or today)
+    start = services._day(request.GET.get("start") or (today - timedelta(days=6)))
+    if end is None:
+        errors["end"] = [_("Give the last day as YYYY-MM-DD.")]
+        end = today
+    if start is None:
+        errors["start"] = [_("Give the first day as YYYY-MM-DD.")]
+        start = end - timedelta(days=6)
+    if start > end:
+        errors["start"] = [_("The first day is after the last.")]
+    elif (end - start).days > 366:
+        errors["start"] = [_("Report at most one year at a time.")]
+    return start, end, errors
+
+
+@login_required
+@require_GET
+def revenue(request: HttpRequest) -> HttpResponse:
+    if refused := _board_only(request):
+        return refused
+    start, end, errors = _period(request)
+    gate = request.GET.get("gate", "")
+    if gate and not Gate.objects.filter(code=gate).exists():
+        errors["gate"] = [_("Unknown gate %r.") % gate]
+    rows = [] if errors else reports.revenue(start=start, end=end, gate=gate)
+    if request.GET.get("format") == "csv" and not errors:
+        response = HttpResponse(reports.revenue_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="revenue-{start}-{end}.csv"'
+        return response
+    by_kind: dict[str, int] = {}
+    by_gate: dict[str, int] = {}
+    for row in rows:
+        by_kind[row.kind] = by_kind.get(row.kind, 0) + row.net
+        by_gate[row.gate] = by_gate.get(row.gate, 0) + row.net
+    return render(
+        request,
+        "fees/revenue.html",
+        {
+            "rows": rows,
+            "totals": reports.revenue_totals(rows),
+            "by_kind": sorted(by_kind.items()),
+            "by_gate": sorted(by_gate.items()),
+            "start": start,
+            "end": end,
+            "gate": gate,
+            "gates": Gate.objects.filter(is_active=True),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    if refused := _board_only(request):
+        return refused
+    gate = request.GET.get("gate", "")
+    try:
+        days = int(request.GET.get("days", "") or 0) or None
+    except ValueError:
+        days = None
+    crossed = list(reports.crossed_unpaid(gate)[:200])
+    for declaration in crossed:
+        declaration.book = services.ledger(declaration)
+    return render(
+        request,
+        "fees/reconciliation.html",
+        {
+            "crossed": crossed,
+            "crossed_count": reports.crossed_unpaid(gate).count(),
+            "paid": reports.paid_not_crossed(days=days, gate=gate)[:200],
+            "paid_count": reports.paid_not_crossed(days=days, gate=gate).count(),
+            "stays": reports.uncharged_yard_stays(gate)[:200],
+            "stays_count": reports.uncharged_yard_stays(gate).count(),
+            "days": days or settings.CUAKHAU_PAID_NOT_CROSSED_DAYS,
+            "gate": gate,
+            "gates": Gate.objects.filter(is_active=True),
+        },
+    )
+
+
+@login_required
+@require_POST
+def charge_stay(request: HtmxHttpRequest, visit_id: int) -> HttpResponse:
+    try:
+        services.do_charge_yard_stay(actor=actor(request), visit_id=visit_id)
+    except DomainError as exc:
+        return _refuse(request, exc.status, exc.message)
+    return redirect_after_change(request, reverse("fees:reconciliation"), _("Yard stay charged."))
