@@ -33,11 +33,13 @@ from stdnum.vn import mst
 from accounts.choices import Role
 from accounts.models import User
 from clearance.services import open_backlog
+from fees.demo import build_fees_demo
 from flow.demo import build_flow_demo
 from gates.models import Gate, Route
 from gates.reference import reference_data
 from shipments.choices import (
     ComplianceClass,
+    Delivery,
     Direction,
     IdDocumentType,
     Language,
@@ -697,8 +699,22 @@ class DemoBuilder:
         reference = f"{created.astimezone(timezone.get_current_timezone()):%y%m%d}-" + "".join(
             rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6)
         )
+        # Containers and inland delivery from the reference, so the main stream stays as it was.
+        carriage = random.Random(reference)
+        container = ""
+        if (
+            direction in (Direction.TEMP_IMPORT_REEXPORT, Direction.IMPORT)
+            or carriage.random() < 0.1
+        ):
+            container = carriage.choice(("20ft", "40ft", "40ft")) if carriage.random() < 0.3 else ""
+        delivery = Delivery.BORDER
+        if direction == Direction.IMPORT:
+            draw = carriage.random()
+            delivery = Delivery.INLAND if draw < 0.3 else Delivery.WHARF if draw < 0.4 else delivery
         return HistoricTrip(
             reference=reference,
+            container=container,
+            delivery=delivery,
             enterprise=vehicle.enterprise,
             direction=direction,
             flow=flow,
@@ -747,6 +763,7 @@ def build_demo(
     # Trucks already in the yard get their channel and agency checks, as a live arrival would.
     checks_opened = open_backlog()
     flow = build_flow_demo(seed=seed)
+    fees = build_fees_demo(seed=seed)
     by_state = dict(
         Declaration.objects.order_by()
         .values_list("state")
@@ -759,4 +776,5 @@ def build_demo(
         "by_state": by_state,
         "clearances_opened": checks_opened,
         **flow,
+        **fees,
     }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/line/", views.goods_line_row, name="goods-line-row"),
     path("new/check-plate/", views.check_plate, name="check-plate"),
     path("<str:reference>/", views.declaration_detail, name="declaration-detail"),
+    path("<str:reference>/amend/", views.declaration_amend, name="declaration-amend"),
     path(
         "<str:reference>/transition/", views.declaration_transition, name="declaration-transition"
     ),

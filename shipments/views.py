@@ -218,7 +218,13 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
+    user = actor(request)
     return {
+        "may_amend": user.role == Role.DECLARANT
+        and declaration.state in services.AMENDABLE_STATES
+        and declaration.enterprise_id == user.enterprise_id,
+        "containers": ContainerSize.choices,
+        "deliveries": Delivery.choices,
         "declaration": declaration,
         "lines": declaration.lines.select_related("commodity"),
         "history": declaration.history.order_by("at", "pk"),
@@ -238,6 +244,37 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
         )
     return render(
         request, "shipments/declaration_detail.html", _detail_context(request, declaration)
+    )
+
+
+@login_required
+@require_POST
+def declaration_amend(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """The declarant changes the container or where the goods go; the fee is assessed again."""
+    try:
+        services.do_amend_declaration(
+            actor=actor(request),
+            reference=reference,
+            data=services.AmendInput(
+                container=request.POST.get("container", ""),
+                delivery=request.POST.get("delivery", ""),
+            ),
+        )
+    except DomainError as exc:
+        try:
+            declaration = services.visible_declaration(actor=actor(request), reference=reference)
+        except DomainError:
+            return render(
+                request, "error.html", {"status": exc.status, "message": exc.message}, status=404
+            )
+        context = _detail_context(request, declaration)
+        context["amend_error"] = exc.message
+        context["amend_fields"] = exc.fields
+        return render(request, "shipments/declaration_detail.html", context, status=exc.status)
+    return redirect_after_change(
+        request,
+        reverse("shipments:declaration-detail", args=[reference]),
+        _("Declaration %s amended.") % reference,
     )
 
 

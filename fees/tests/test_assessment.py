@@ -265,3 +265,49 @@ def test_the_board_starts_a_new_schedule_from_a_date(world: World) -> None:
         "from_schedule",
         "valid_from",
     }
+
+
+def test_the_declarant_amends_on_the_page_and_sees_the_new_fee(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    declaration = declare(world, lines=[_line("fresh-vegetables", "1500")])
+    client.force_login(world.owner)
+    page = client.get(f"/declarations/{declaration.reference}/").content.decode()
+    assert 'id="amend"' in page and "100.000 ₫" in page
+    response = client.post(
+        f"/declarations/{declaration.reference}/amend/", {"container": "20ft", "delivery": "border"}
+    )
+    assert response.status_code == 302
+    assert _fee(declaration).amount_vnd == 600_000
+    refused = client.post(
+        f"/declarations/{declaration.reference}/amend/", {"container": "20ft", "delivery": "inland"}
+    )
+    assert refused.status_code == 400
+    assert 'data-field="delivery"' in refused.content.decode()
+    assert _fee(declaration).amount_vnd == 600_000
+    client.force_login(world.board)
+    assert (
+        'id="amend"' not in client.get(f"/declarations/{declaration.reference}/").content.decode()
+    )
+
+
+def test_the_api_amends_and_names_bad_fields(world: World) -> None:
+    from conftest import client_for
+
+    declaration = declare(world, lines=[_line("fresh-vegetables", "1500")])
+    api = client_for(world.owner)
+    url = f"/api/v1/declarations/{declaration.reference}/amend/"
+    bad = api.post(url, {"container": "45ft"}, format="json")
+    assert bad.status_code == 400 and "container" in bad.json()["error"]["fields"]
+    ok = api.post(
+        url,
+        {"lines": [{"commodity": "iron-ore", "weight_kg": "1500", "value_usd": "90"}]},
+        format="json",
+    )
+    assert ok.status_code == 200 and ok.json()["lines"][0]["commodity"] == "iron-ore"
+    assert _fee(declaration).amount_vnd == 750_000
+    fees = api.get(f"/api/v1/trip-fees/{declaration.reference}/").json()
+    assert fees["fee_vnd"] == 750_000 and fees["balance_vnd"] == 750_000
+    assert any("× 5" in line for line in fees["explanation"])
+    assert (
+        client_for(world.outsider).post(url, {"container": "20ft"}, format="json").status_code
+        == 404
+    )

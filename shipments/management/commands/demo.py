@@ -42,7 +42,13 @@ class Command(BaseCommand):
             f"in {time.monotonic() - started:.1f} s; by state: {result['by_state']}; "
             f"clearance opened for {result['clearances_opened']} trucks in the yards; "
             f"{result['yard_visits']} yard visits, {result['bookings']} bookings, "
-            f"{result['reads_to_correct']} camera reads to correct"
+            f"{result['reads_to_correct']} camera reads to correct; "
+            f"fees assessed for {result.get('fees_assessed', 0)} trips, "
+            f"{result.get('payments', 0)} payments receipted, "
+            f"{result.get('yard_stays_charged', 0)} yard stays charged; planted for"
+            f" reconciliation: {result.get('planted_crossed_unpaid', 0)} crossed unpaid,"
+            f" {result.get('planted_paid_not_crossed', 0)} paid not crossed,"
+            f" {result.get('planted_uncharged_stays', 0)} uncharged yard stays"
         )
         self.print_accounts()
 
