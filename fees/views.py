@@ -171,8 +171,11 @@ def demo_checkout(request: HtmxHttpRequest, request_ref: str) -> HttpResponse:
         demo = providers.demo()
     except providers.ProviderError:
         return _refuse(request, 404, _("The demo payment provider is off."))
+    user = actor(request)
+    if user.role != Role.DECLARANT and not user.has_full_access:
+        return _refuse(request, 403, _("Only the declarant's enterprise pays a trip's fees."))
     payment = (
-        PaymentRequest.objects.restrict(actor(request))
+        PaymentRequest.objects.restrict(user)
         .select_related("declaration")
         .filter(reference=request_ref, provider=demo.code)
         .first()

@@ -352,3 +352,20 @@ def test_the_verification_page_confirms_without_private_data(world: World) -> No
     assert f"/fees/v/{receipt.token}/" in printable.content.decode()
     web.force_login(world.outsider)
     assert web.get(f"/fees/receipts/{receipt.token}/").status_code == 404
+
+
+def test_the_demo_checkout_is_for_the_payer_only(world: World) -> None:
+    declaration = _veg(world)
+    request = _request(world, declaration)
+    url = f"/fees/demo-pay/{request.reference}/"
+    for user, status in ((world.board, 403), (world.outsider, 404)):
+        web = Client()
+        web.force_login(user)
+        assert web.post(url, {"action": "pay", "amount": "100000"}).status_code == status
+    web = Client()
+    web.force_login(world.owner)
+    assert web.post(url, {"action": "pay", "amount": "1.5"}).status_code == 400
+    assert not Payment.objects.exists()
+    assert web.post(url, {"action": "pay", "amount": "40.000"}).status_code == 302
+    assert services.ledger(declaration).balance == 60_000
+    assert web.post(url, {"action": "pay"}).status_code == 409
