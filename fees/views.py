@@ -22,7 +22,7 @@ from accounts.scoping import Action
 from cuakhau.errors import DomainError
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from fees import providers, reports, services
-from fees.choices import AssessmentStatus, PaymentRequestStatus, RefundStatus
+from fees.choices import AssessmentStatus, ChargeKind, PaymentRequestStatus, RefundStatus
 from fees.models import (
     Assessment,
     FeeReduction,
@@ -50,6 +50,11 @@ def _board_only(request: HttpRequest) -> HttpResponse | None:
     if user.role != Role.BOARD and not user.has_full_access:
         return _refuse(request, 403, _("Only the gate management board sees this page."))
     return None
+
+
+def _plain_number(text: str) -> str:
+    """``"1.300"`` → ``"1.3"``, ``"5.000"`` → ``"5"`` (factors are stored with three places)."""
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def explain(assessment: Assessment) -> list[str]:
@@ -82,7 +87,9 @@ def explain(assessment: Assessment) -> list[str]:
         else _("Vehicle class: %s.") % services.class_label(data["vehicle_class"]),
     ]
     for candidate in data["candidates"]:
-        factors = "".join(f" × {m['factor']} ({m['code']})" for m in candidate["multipliers"])
+        factors = "".join(
+            f" × {_plain_number(m['factor'])} ({m['code']})" for m in candidate["multipliers"]
+        )
         text = _("%(goods)s: rate %(rate)s%(factors)s = %(amount)s") % {
             "goods": GoodsGroup(candidate["goods_group"]).label,
             "rate": vnd(candidate["base_vnd"]),
@@ -404,16 +411,22 @@ def revenue(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(reports.revenue_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="revenue-{start}-{end}.csv"'
         return response
+    gate_names = {g.code: g.name for g in Gate.objects.all()}
     by_kind: dict[str, int] = {}
     by_gate: dict[str, int] = {}
+    labelled = []
     for row in rows:
-        by_kind[row.kind] = by_kind.get(row.kind, 0) + row.net
-        by_gate[row.gate] = by_gate.get(row.gate, 0) + row.net
+        kind = str(ChargeKind(row.kind).label)
+        group = str(GoodsGroup(row.goods_group).label) if row.goods_group else "—"
+        gate_name = gate_names.get(row.gate, row.gate)
+        by_kind[kind] = by_kind.get(kind, 0) + row.net
+        by_gate[gate_name] = by_gate.get(gate_name, 0) + row.net
+        labelled.append({"row": row, "kind": kind, "group": group, "gate": gate_name})
     return render(
         request,
         "fees/revenue.html",
         {
-            "rows": rows,
+            "rows": labelled,
             "totals": reports.revenue_totals(rows),
             "by_kind": sorted(by_kind.items()),
             "by_gate": sorted(by_gate.items()),

@@ -306,7 +306,7 @@ def test_the_api_amends_and_names_bad_fields(world: World) -> None:
     assert _fee(declaration).amount_vnd == 750_000
     fees = api.get(f"/api/v1/trip-fees/{declaration.reference}/").json()
     assert fees["fee_vnd"] == 750_000 and fees["balance_vnd"] == 750_000
-    assert any("× 5" in line for line in fees["explanation"])
+    assert any("× 5 (ore-export)" in line for line in fees["explanation"])
     assert (
         client_for(world.outsider).post(url, {"container": "20ft"}, format="json").status_code
         == 404

@@ -297,6 +297,9 @@ def test_revenue_by_gate_day_fee_type_and_goods_group_with_the_split(world: Worl
         "fresh_fruit": "0",
         "fresh_vegetables": "100000",
     }
+    html = web.get(f"/fees/revenue/?start={today}&end={today}").content.decode()
+    assert "Rau tươi" in html and "Phí sử dụng công trình kết cấu hạ tầng" in html
+    assert "10.000 ₫" in html and "90.000 ₫" in html
     bad = client_for(world.board).get("/api/v1/revenue/?start=2026-13-01&end=2026-01-01")
     assert bad.status_code == 400 and "start" in bad.json()["error"]["fields"]
 
