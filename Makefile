@@ -47,8 +47,10 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) var/static
 
-## Benchmarks, written to docs/benchmarks.md: the engine (a few minutes), then plate events over
-## HTTP to gunicorn on a fresh PostgreSQL database at 127.0.0.1:5432 (about two minutes).
+## Benchmarks, written to docs/benchmarks.md: the engine (a few minutes), then plate events and
+## payment callbacks over HTTP to gunicorn, each on a fresh PostgreSQL database at 127.0.0.1:5432
+## (a few minutes each).
 bench: $(STAMP)
 	$(BIN)/python -m engine.bench --output docs/benchmarks.md
 	scripts/bench-events
+	scripts/bench-payments

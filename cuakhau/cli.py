@@ -4,8 +4,10 @@ cuakhau serve [--demo] [--host H] [--port P] [--workers N]
 cuakhau demo [--days 30] [--seed 1]
 cuakhau load-reference
 cuakhau verify-audit
-cuakhau dispatch [--once]       the outbox and periodic jobs (camera events, no-shows, admission)
+cuakhau dispatch [--once]       the outbox and periodic jobs (camera events, no-shows, admission,
+                                yard charges, refunds)
 cuakhau bench-events            plate events over HTTP (make bench)
+cuakhau bench-payments          payment callbacks over HTTP (make bench)
 cuakhau <any Django management command>
 """
 
@@ -19,6 +21,7 @@ ALIASES = {
     "load-reference": "load_reference",
     "verify-audit": "verify_audit",
     "bench-events": "bench_events",
+    "bench-payments": "bench_payments",
 }
 
 

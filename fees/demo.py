@@ -50,7 +50,7 @@ from shipments.choices import TruckState
 from shipments.models import Declaration, GoodsLine, StateChange
 
 LABEL = "system:demo (fees)"
-CROSSED = {TruckState.CROSSED, TruckState.RETURNED}
+CROSSED = services.CROSSED_STATES
 LEFT = {TruckState.CANCELLED, TruckState.REJECTED}
 #: How many of each anomaly the demo plants for the reconciliation worklists.
 PLANTED_UNPAID, PLANTED_PARTIAL, PLANTED_HELD, PLANTED_STAYS = 8, 3, 4, 6
@@ -119,7 +119,7 @@ def build_fees_demo(*, seed: int, now: datetime | None = None) -> dict[str, int]
         ).values_list("declaration_id", "commodity__goods_group", "weight_kg"):
             groups[declaration_id].add(group)
             weights[declaration_id] += weight
-        assessed = _assess(declarations, groups, weights, schedule, table, now)
+        assessed = assess_in_bulk(declarations, groups, weights, schedule, table, now)
         stays = _closed_stays(now)
         yard = _charge_stays(stays, schedule, table, weights, declarations, now)
         book = _Book()
@@ -140,7 +140,7 @@ def build_fees_demo(*, seed: int, now: datetime | None = None) -> dict[str, int]
     }
 
 
-def _assess(
+def assess_in_bulk(
     declarations: list[Declaration],
     groups: dict[int, set[str]],
     weights: dict[int, Decimal],

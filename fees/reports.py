@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from fees.choices import ChargeKind, ChargeStatus, RefundStatus
 from fees.models import Charge, FeeSchedule, Payment, ReceiptLine, Refund
+from fees.services import CROSSED_STATES
 from flow.models import YardVisit
-from shipments.choices import TruckState
 from shipments.models import Declaration
 
-CROSSED = (TruckState.CROSSED, TruckState.RETURNED)
+CROSSED = CROSSED_STATES
 
 
 @dataclass(frozen=True)

@@ -653,7 +653,23 @@ def receive_callback(
             else PaymentRequestStatus.PARTIAL
         )
         request.save(update_fields=["status"])
-        receipt = _issue_receipt(payment, declaration, now)
+        # Allocate before taking the year's receipt number: the series row is locked until
+        # commit, so everything after it is kept short.
+        lines, unsettled = _allocation(payment, declaration)
+        year = timezone.localtime(now).year
+        receipt = Receipt.objects.create(
+            year=year,
+            number=next_receipt_number(year),
+            payment=payment,
+            declaration=declaration,
+            gate_id=declaration.gate_id,
+            amount_vnd=payment.amount_vnd,
+            issued_at=now,
+            token=secrets.token_urlsafe(16),
+        )
+        for line in lines:
+            line.receipt = receipt
+        ReceiptLine.objects.bulk_create(lines)
         audit.record(
             action="fees.payment_received",
             obj=payment,
@@ -667,55 +683,42 @@ def receive_callback(
             },
             at=now,
         )
-        _settle(declaration, now)
+        if unsettled:
+            _settle(declaration, now)
     return CallbackResult(payment, request, duplicate=False)
 
 
 def next_receipt_number(year: int) -> int:
     """The next number of ``year``'s series, locked so that concurrent payments never share one
     and a rolled-back payment gives its number back (no gaps)."""
-    try:
-        with transaction.atomic():
-            ReceiptSeries.objects.create(year=year, last_number=0)
-    except IntegrityError:
-        pass  # the series exists (or a concurrent payment created it a moment ago)
-    series = ReceiptSeries.objects.select_for_update().get(year=year)
+    series = ReceiptSeries.objects.select_for_update().filter(year=year).first()
+    if series is None:
+        try:
+            with transaction.atomic():
+                ReceiptSeries.objects.create(year=year, last_number=0)
+        except IntegrityError:
+            pass  # a concurrent payment opened the year's series a moment ago
+        series = ReceiptSeries.objects.select_for_update().get(year=year)
     series.last_number += 1
     series.save(update_fields=["last_number"])
     return series.last_number
 
 
-def _issue_receipt(payment: Payment, declaration: Declaration, now: datetime) -> Receipt:
-    year = timezone.localtime(now).year
-    receipt = Receipt.objects.create(
-        year=year,
-        number=next_receipt_number(year),
-        payment=payment,
-        declaration=declaration,
-        gate_id=declaration.gate_id,
-        amount_vnd=payment.amount_vnd,
-        issued_at=now,
-        token=secrets.token_urlsafe(16),
-    )
+def _allocation(payment: Payment, declaration: Declaration) -> tuple[list[ReceiptLine], bool]:
+    """The receipt lines of ``payment`` (open charges first, the rest as credit), and whether the
+    trip's ledger then needs settling (credit to refund, or a charge paid beyond its amount)."""
+    book = ledger(declaration)
     remaining = payment.amount_vnd
     lines: list[ReceiptLine] = []
-    for line in ledger(declaration).charges:
-        if remaining <= 0:
-            break
+    for line in book.charges:
         take = min(remaining, line.outstanding)
         if take > 0:
-            lines.append(
-                ReceiptLine(
-                    receipt=receipt, charge=line.charge, kind=line.charge.kind, amount_vnd=take
-                )
-            )
+            lines.append(ReceiptLine(charge=line.charge, kind=line.charge.kind, amount_vnd=take))
             remaining -= take
     if remaining > 0:
-        lines.append(
-            ReceiptLine(receipt=receipt, kind=ReceiptLineKind.CREDIT, amount_vnd=remaining)
-        )
-    ReceiptLine.objects.bulk_create(lines)
-    return receipt
+        lines.append(ReceiptLine(kind=ReceiptLineKind.CREDIT, amount_vnd=remaining))
+    unsettled = remaining > 0 or book.credit > 0 or any(c.outstanding < 0 for c in book.charges)
+    return lines, unsettled
 
 
 # --- refunds ---------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import secrets
 import signal
 import socket
@@ -31,6 +30,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
+from cuakhau.benchdoc import replace_section
 from flow.models import Device, PlateEvent, YardVisit
 from flow.services import sign
 from gates.models import Gate
@@ -342,10 +342,7 @@ class Command(BaseCommand):
         lines.append("")
         text = "\n".join(lines)
         self.stdout.write(text)
-        path = Path(options["output"])
-        current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-        current = re.split(rf"\n{re.escape(SECTION)}\n", current)[0].rstrip("\n")
-        path.write_text(current + "\n\n" + text, encoding="utf-8")
+        replace_section(Path(options["output"]), SECTION, text)
         if not ok:
             raise CommandError("events lost or counted twice")
 
