@@ -400,8 +400,8 @@ class RevenueRowSerializer(serializers.Serializer[Any]):
 
 
 def _period(request: Request) -> tuple[Any, Any, str]:
-    start = services._day(request.query_params.get("start", ""))
-    end = services._day(request.query_params.get("end", ""))
+    start = services.parse_day(request.query_params.get("start", ""))
+    end = services.parse_day(request.query_params.get("end", ""))
     gate = request.query_params.get("gate", "")
     errors: dict[str, list[str]] = {}
     if start is None:

@@ -885,7 +885,7 @@ def _board(actor: User) -> None:
 _AMOUNT = re.compile(r"^(\d{1,3}([.,\s]\d{3})+|\d{1,13})$")
 
 
-def _amount(raw: Any, name: str, errors: dict[str, list[str]]) -> int | None:
+def parse_amount(raw: Any, name: str, errors: dict[str, list[str]]) -> int | None:
     """Whole đồng, with or without thousands separators (100000, 100.000, 100,000)."""
     text = str(raw if raw is not None else "").strip()
     if isinstance(raw, bool) or not _AMOUNT.match(text):
@@ -902,7 +902,7 @@ def do_set_rate(*, actor: User, rate_id: int, amount_vnd: Any, confirmed: bool) 
     """The board sets a per-trip rate (audited); unrated trips that it now covers are assessed."""
     _board(actor)
     errors: dict[str, list[str]] = {}
-    amount = _amount(amount_vnd, "amount_vnd", errors)
+    amount = parse_amount(amount_vnd, "amount_vnd", errors)
     if errors or amount is None:
         raise InvalidInput(_("The rate has errors; see each field."), fields=errors)
     with transaction.atomic():
@@ -948,7 +948,7 @@ class ReductionInput:
     goods_groups: Sequence[str] = ()
 
 
-def _day(raw: Any) -> date | None:
+def parse_day(raw: Any) -> date | None:
     if isinstance(raw, date):
         return raw
     try:
@@ -976,12 +976,12 @@ def do_save_reduction(
         percent = Decimal(-1)
     if not percent.is_finite() or not 0 < percent <= 100 or percent.as_tuple().exponent < -2:  # type: ignore[operator]
         errors["percent"] = [_("Give a percentage above 0 and at most 100.")]
-    start = _day(data.valid_from)
+    start = parse_day(data.valid_from)
     if start is None:
         errors["valid_from"] = [_("Give the first day as YYYY-MM-DD.")]
     end = None
     if data.valid_to not in (None, ""):
-        end = _day(data.valid_to)
+        end = parse_day(data.valid_to)
         if end is None:
             errors["valid_to"] = [_("Give the last day as YYYY-MM-DD, or leave it empty.")]
         elif start is not None and end < start:
@@ -1051,7 +1051,7 @@ def do_new_schedule(
         errors["name"] = [_("Give the schedule a name.")]
     if not legal_basis.strip():
         errors["legal_basis"] = [_("Name the resolution it implements.")]
-    start = _day(valid_from)
+    start = parse_day(valid_from)
     source = FeeSchedule.objects.filter(pk=from_schedule).first()
     if source is None:
         errors["from_schedule"] = [_("No such schedule.")]

@@ -9,6 +9,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -157,6 +158,9 @@ def pay(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         )
         if declaration is None:
             return _refuse(request, 404, _("No such declaration."))
+        if not request.htmx:
+            messages.error(request, str(exc.message))
+            return redirect("shipments:declaration-detail", reference=reference)
         context = {"panel": _panel_context(request, declaration)}
         context["panel"].update({"error": exc.message, "error_fields": exc.fields})
         return render(request, "fees/_fees_panel.html", context, status=exc.status)
@@ -199,7 +203,7 @@ def demo_checkout(request: HtmxHttpRequest, request_ref: str) -> HttpResponse:
     amount = payment.amount_vnd
     if succeeded:
         errors: dict[str, list[str]] = {}
-        parsed = services._amount(request.POST.get("amount", amount), "amount", errors)
+        parsed = services.parse_amount(request.POST.get("amount", amount), "amount", errors)
         if parsed is None or parsed <= 0:
             context["error"] = _("Give an amount in whole đồng, more than 0.")
             return render(request, "fees/demo_checkout.html", context, status=400)
@@ -382,8 +386,8 @@ def schedule_action(request: HtmxHttpRequest) -> HttpResponse:
 def _period(request: HttpRequest) -> tuple[date, date, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
-    end = services._day(request.GET.get("end") or today)
-    start = services._day(request.GET.get("start") or (today - timedelta(days=6)))
+    end = services.parse_day(request.GET.get("end") or today)
+    start = services.parse_day(request.GET.get("start") or (today - timedelta(days=6)))
     if end is None:
         errors["end"] = [_("Give the last day as YYYY-MM-DD.")]
         end = today

@@ -508,6 +508,13 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
                 % TruckState(declaration.state).label,
                 code="not_amendable",
             )
+        if data.lines is not None and declaration.state != TruckState.DECLARED:
+            # The goods decide the lane a slot was booked in (perishables: green lane).
+            raise Conflict(
+                _("The goods can be changed only until the trip is admitted."),
+                code="not_amendable",
+                fields={"lines": [_("The goods can be changed only until the trip is admitted.")]},
+            )
         errors = _Errors()
         container = declaration.container if data.container is None else data.container
         delivery = declaration.delivery if data.delivery is None else data.delivery

@@ -311,3 +311,23 @@ def test_the_api_amends_and_names_bad_fields(world: World) -> None:
         client_for(world.outsider).post(url, {"container": "20ft"}, format="json").status_code
         == 404
     )
+
+
+def test_goods_are_fixed_once_the_trip_is_admitted(world: World) -> None:
+    from cuakhau.errors import Conflict
+
+    declaration = declare(world, lines=[_line("dragon-fruit", "1500")])
+    shipments.do_transition(declaration_id=declaration.pk, transition="admit", actor=world.board)
+    with pytest.raises(Conflict) as caught:
+        shipments.do_amend_declaration(
+            actor=world.owner,
+            reference=declaration.reference,
+            data=shipments.AmendInput(lines=[_line("hot-rolled-steel", "1500")]),
+        )
+    assert "lines" in caught.value.fields
+    shipments.do_amend_declaration(
+        actor=world.owner,
+        reference=declaration.reference,
+        data=shipments.AmendInput(container="20ft"),
+    )
+    assert _fee(declaration).amount_vnd == 600_000

@@ -372,3 +372,16 @@ def test_the_demo_checkout_is_for_the_payer_only(world: World) -> None:
     assert web.post(url, {"action": "pay", "amount": "40.000"}).status_code == 302
     assert services.ledger(declaration).balance == 60_000
     assert web.post(url, {"action": "pay"}).status_code == 409
+
+
+def test_paying_when_nothing_is_due_explains_itself_on_the_page(world: World) -> None:
+    declaration = _veg(world)
+    pay(declaration, world.owner)
+    web = Client()
+    web.force_login(world.owner)
+    response = web.post(
+        f"/fees/declarations/{declaration.reference}/pay/", {"provider": "demo"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Chuyến hàng này không còn khoản phải nộp." in response.content.decode()
+    assert PaymentRequest.objects.count() == 1
