@@ -930,8 +930,14 @@ def reassess_unrated(*, actor: User | None) -> int:
     ).exclude(state__in=TERMINAL_STATES)
     label = audit.actor_label_for(actor, "system:fees")
     count = 0
-    for declaration in declarations.select_related("vehicle"):
-        assess_declaration(declaration, actor_label=label)
+    for pk in list(declarations.values_list("pk", flat=True)):
+        with transaction.atomic():
+            declaration = (
+                Declaration.objects.select_for_update(of=("self",))
+                .select_related("vehicle")
+                .get(pk=pk)
+            )
+            assess_declaration(declaration, actor_label=label)
         count += 1
     return count
 
