@@ -23,7 +23,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.channels import signature
+from cuakhau.signing import sign
 
 if TYPE_CHECKING:
     from fees.models import PaymentRequest, Refund
@@ -87,7 +87,7 @@ class DemoProvider:
             }
         ).encode()
         timestamp = str(int(time.time()))
-        return SignedCallback(timestamp, signature(self.secret(), timestamp, body), body)
+        return SignedCallback(timestamp, sign(self.secret(), timestamp, body), body)
 
 
 _PROVIDERS: dict[str, Provider] = {}

@@ -9,10 +9,8 @@ money is ever kept without a charge behind it.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
-import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -33,6 +31,7 @@ from accounts.models import User
 from accounts.scoping import Action
 from audit import services as audit
 from cuakhau.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from cuakhau.signing import check_signed
 from fees import providers, tariff
 from fees.choices import (
     YARD_UNIT_MINUTES,
@@ -60,7 +59,6 @@ from fees.models import (
     YardRate,
 )
 from flow.models import YardVisit
-from notifications.channels import signature as sign
 from shipments.choices import TERMINAL_STATES, Direction, GoodsGroup, TruckState
 from shipments.lifecycle import Transition
 from shipments.models import Declaration
@@ -575,19 +573,14 @@ def receive_callback(
     adapter = providers.get(provider)
     if adapter is None:
         raise NotFound(_("Unknown payment provider."))
-    expected = sign(adapter.secret(), timestamp, body)
-    if not hmac.compare_digest(expected, (signature or "").strip().lower()):
-        raise CallbackRefused(_("The signature does not match the body."), code="bad_signature")
-    try:
-        sent = float(timestamp)
-    except ValueError:
-        sent = math.nan
-    skew = settings.CUAKHAU_PAYMENT_MAX_SKEW_SECONDS
-    if not math.isfinite(sent) or abs(timezone.now().timestamp() - sent) > skew:
-        raise CallbackRefused(
-            _("The timestamp is more than %d seconds from the server's clock.") % skew,
-            code="stale_timestamp",
-        )
+    check_signed(
+        secret=adapter.secret(),
+        timestamp=timestamp,
+        signature=signature,
+        body=body,
+        max_skew=settings.CUAKHAU_PAYMENT_MAX_SKEW_SECONDS,
+        refused=CallbackRefused,
+    )
     data = _parse_callback(body)
     with transaction.atomic():
         request = (

@@ -10,9 +10,9 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
+from cuakhau.signing import sign
 from fees import providers, services
 from fees.models import Payment, PaymentRequest
-from notifications.channels import signature
 from shipments.models import Declaration
 
 
@@ -43,7 +43,7 @@ def signed_headers(
     key = secret if secret is not None else providers.demo().secret()
     return {
         "HTTP_X_CUAKHAU_TIMESTAMP": timestamp,
-        "HTTP_X_CUAKHAU_SIGNATURE": signature(key, timestamp, body),
+        "HTTP_X_CUAKHAU_SIGNATURE": sign(key, timestamp, body),
     }
 
 

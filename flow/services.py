@@ -9,8 +9,6 @@ admission control (``plan_admission``, ``do_override_admission``), capacity publ
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import math
@@ -32,6 +30,7 @@ from accounts.models import User
 from accounts.scoping import Action, gate_ids
 from audit import services as audit
 from cuakhau.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from cuakhau.signing import check_signed
 from flow import board, planning
 from flow.choices import AdmissionStatus, BookingStatus, EventKind, EventStatus, Lane
 from flow.models import AdmissionDecision, Booking, Device, PlateEvent, Slot, YardVisit
@@ -801,11 +800,6 @@ class DeviceRefused(DomainError):
     code = "device_refused"
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """What a device sends in ``X-Cuakhau-Signature``: hex HMAC-SHA256 of ``timestamp.body``."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
 @dataclass(frozen=True)
 class Ingested:
     """What the endpoint answers: the stored event's id, or ``None`` for a replay."""
@@ -873,19 +867,14 @@ def ingest_device_event(
     device = _device(device_code)
     if device is None:
         raise DeviceRefused(_("Unknown or inactive device."))
-    expected = sign(device.secret, timestamp, body)
-    if not hmac.compare_digest(expected, (signature or "").strip().lower()):
-        raise DeviceRefused(_("The signature does not match the body."), code="bad_signature")
-    try:
-        sent = float(timestamp)
-    except ValueError:
-        sent = math.nan
-    skew = settings.CUAKHAU_DEVICE_MAX_SKEW_SECONDS
-    if not math.isfinite(sent) or abs(timezone.now().timestamp() - sent) > skew:
-        raise DeviceRefused(
-            _("The timestamp is more than %d seconds from the server's clock.") % skew,
-            code="stale_timestamp",
-        )
+    check_signed(
+        secret=device.secret,
+        timestamp=timestamp,
+        signature=signature,
+        body=body,
+        max_skew=settings.CUAKHAU_DEVICE_MAX_SKEW_SECONDS,
+        refused=DeviceRefused,
+    )
     data = _parse_event(body)
     values = {
         "device_id": device.pk,

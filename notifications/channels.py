@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -21,6 +19,7 @@ from typing import ClassVar
 
 from django.conf import settings
 
+from cuakhau.signing import sign
 from notifications.models import Delivery
 
 log = logging.getLogger("cuakhau.notifications")
@@ -73,10 +72,6 @@ class SmsGatewayChannel(Channel):
         _post(url, body, headers, settings.CUAKHAU_DELIVERY_TIMEOUT_SECONDS)
 
 
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
 class WebhookChannel(Channel):
     name = "webhook"
 
@@ -88,7 +83,7 @@ class WebhookChannel(Channel):
         headers = {
             "Content-Type": "application/json",
             "X-Cuakhau-Timestamp": timestamp,
-            "X-Cuakhau-Signature": signature(delivery.webhook.secret, timestamp, body),
+            "X-Cuakhau-Signature": sign(delivery.webhook.secret, timestamp, body),
             "X-Cuakhau-Delivery": str(delivery.pk),
         }
         _post(delivery.address, body, headers, settings.CUAKHAU_DELIVERY_TIMEOUT_SECONDS)

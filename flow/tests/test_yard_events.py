@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cuakhau.errors import InvalidInput, NotAllowed
+from cuakhau.signing import sign
 from cuakhau.testing import World, declare, pass_checks, walk_to
 from flow import board, services
 from flow.choices import BookingStatus, EventKind, EventStatus
@@ -65,7 +66,7 @@ def _post(
         content_type="application/json",
         HTTP_X_CUAKHAU_DEVICE=device.code,
         HTTP_X_CUAKHAU_TIMESTAMP=stamp,
-        HTTP_X_CUAKHAU_SIGNATURE=services.sign(secret, stamp, payload),
+        HTTP_X_CUAKHAU_SIGNATURE=sign(secret, stamp, payload),
         HTTP_ACCEPT_LANGUAGE=language,
     )
 

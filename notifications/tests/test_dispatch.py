@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from cuakhau.signing import sign
 from cuakhau.testing import World, declare
 from notifications import services
-from notifications.channels import signature
 from notifications.dispatch import MAX_ATTEMPTS, backoff, dispatch_once
 from notifications.models import Delivery, DeliveryStatus, Notification, Webhook
 
@@ -86,7 +86,7 @@ def test_webhook_is_retried_with_backoff_and_signed(world: World, flaky: Gateway
     assert len(flaky.requests) == 3
     last = flaky.requests[-1]
     headers = {k.lower(): v for k, v in last["headers"].items()}
-    assert headers["x-cuakhau-signature"] == signature(
+    assert headers["x-cuakhau-signature"] == sign(
         "enterprise-secret", headers["x-cuakhau-timestamp"], last["body"]
     )
     payload = json.loads(last["body"])

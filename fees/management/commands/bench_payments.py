@@ -32,11 +32,11 @@ from django.utils import timezone
 
 from cuakhau.benchdoc import replace_section
 from cuakhau.bulk import fast_insert
+from cuakhau.signing import sign
 from fees import demo, providers, services
 from fees.models import Charge, Payment, PaymentRequest, Receipt, ReceiptSeries
 from flow.management.commands.bench_events import _client, _free_port, _percentile
 from gates.models import Gate
-from notifications.channels import signature
 from shipments.models import Declaration, Driver, Enterprise, Vehicle
 from shipments.services import HistoricTrip, LineInput, import_history
 from shipments.validators import ocr_key
@@ -202,7 +202,7 @@ class Command(BaseCommand):
                 f"POST /api/v1/payments/callbacks/demo/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
                 f"X-Cuakhau-Timestamp: {stamp}\r\n"
-                f"X-Cuakhau-Signature: {signature(secret, stamp, body)}\r\n\r\n"
+                f"X-Cuakhau-Signature: {sign(secret, stamp, body)}\r\n\r\n"
             )
             out.append((head.encode() + body, index))
         return out

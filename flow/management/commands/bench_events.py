@@ -31,8 +31,8 @@ from django.db import connection
 from django.utils import timezone
 
 from cuakhau.benchdoc import replace_section
+from cuakhau.signing import sign
 from flow.models import Device, PlateEvent, YardVisit
-from flow.services import sign
 from gates.models import Gate
 from shipments.models import Declaration, Driver, Enterprise, StateChange, Vehicle
 from shipments.services import HistoricTrip, LineInput, import_history
