@@ -12,13 +12,9 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -31,15 +27,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from cuakhau.benchdoc import replace_section
+from cuakhau.benchhttp import fleet, import_trips, load, percentile, serving
 from cuakhau.bulk import fast_insert
 from cuakhau.signing import sign
 from fees import demo, providers, services
 from fees.models import Charge, Payment, PaymentRequest, Receipt, ReceiptSeries
-from flow.management.commands.bench_events import _client, _free_port, _percentile
 from gates.models import Gate
-from shipments.models import Declaration, Driver, Enterprise, Vehicle
-from shipments.services import HistoricTrip, LineInput, import_history
-from shipments.validators import ocr_key
+from shipments.models import Declaration
+from shipments.services import LineInput
 
 SECTION = "## 6. Payment callbacks over HTTP"
 
@@ -60,84 +55,43 @@ class Command(BaseCommand):
         n, warmup = options["payments"], options["warmup"]
         self.stdout.write(f"setting up {n + warmup} trips with open payment requests …")
         requests = self._setup(n + warmup)
-        port = _free_port()
-        env = {**os.environ, "CUAKHAU_WORKERS": str(options["workers"]), "CUAKHAU_DISPATCH": "0"}
-        command = str(Path(sys.executable).with_name("cuakhau"))
-        server = subprocess.Popen(  # noqa: S603 - our own command
-            [command, "serve", "--no-prepare", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            self._wait_for(port)
-            warm = list(reversed(self._posts(requests[:warmup], port)))
-            asyncio.run(self._load(port, warm, [], {}, options["connections"]))
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        with serving(options["workers"]) as port:
+            load(port, self._posts(requests[:warmup], port), options["connections"])
             posts = self._posts(requests[warmup:], port)
-            latencies: list[float] = []
-            statuses: dict[int, int] = {}
-            queue = list(reversed(posts))
-            started = time.perf_counter()
-            asyncio.run(self._load(port, queue, latencies, statuses, options["connections"]))
-            elapsed = time.perf_counter() - started
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            elapsed = load(port, posts, options["connections"], latencies, statuses)
         self._report(n + warmup, len(posts), elapsed, latencies, statuses, options)
 
     def _setup(self, n: int) -> list[PaymentRequest]:
-        gate = Gate.objects.get(code="huu-nghi")
-        enterprise = Enterprise.objects.create(
-            name="Bench Payments", country="VN", tax_code="0100112437"
-        )
-        driver = Driver.objects.create(
-            full_name="Bench Driver",
-            id_document_type="cccd",
-            id_document_number="001099999998",
+        enterprise, driver, vehicles = fleet(
+            n,
+            name="Bench Payments",
+            tax_code="0100112437",
+            id_number="001099999998",
             phone="+84912000001",
-            enterprise=enterprise,
         )
-        plates = [
-            f"{29 + i // 90000}C-{(i % 90000) // 100 + 100:03d}.{i % 100:02d}" for i in range(n)
-        ]
-        Vehicle.objects.bulk_create(
-            [
-                Vehicle(
-                    plate=p, ocr_key=ocr_key(p), country="VN", kind="truck", enterprise=enterprise
-                )
-                for p in plates
-            ]
-        )
-        vehicles = {v.plate: v for v in Vehicle.objects.filter(enterprise=enterprise)}
         now = timezone.now()
-        trips = [
-            HistoricTrip(
-                reference=f"BENCHP{i:07d}",
-                enterprise=enterprise,
-                direction="export",
-                flow="exit",
-                gate=gate,
-                route=None,
-                vehicle=vehicles[plate],
-                driver=driver,
-                origin_province=None,
-                planned_arrival=now + timedelta(hours=6),
-                customs_declaration_number="",
-                created_at=now - timedelta(hours=1),
-                lines=[
+        import_trips(
+            prefix="BENCHP",
+            enterprise=enterprise,
+            driver=driver,
+            vehicles=vehicles,
+            gate=Gate.objects.get(code="huu-nghi"),
+            planned_arrival=now + timedelta(hours=6),
+            created_at=now - timedelta(hours=1),
+            lines=[
+                [
                     LineInput(
                         commodity="fresh-vegetables",
                         weight_kg=Decimal(1000 + (i % 20) * 1000),
                         value_usd=Decimal(900),
                     )
-                ],
-                steps=[],
-            )
-            for i, plate in enumerate(plates)
-        ]
-        for start in range(0, n, 2000):
-            import_history(trips=trips[start : start + 2000], actor_label="system:bench")
+                ]
+                for i in range(n)
+            ],
+            steps=[],
+        )
         # The fees, assessed with the same computation the live hook uses, in bulk.
         declarations = list(
             Declaration.objects.filter(enterprise=enterprise)
@@ -207,28 +161,6 @@ class Command(BaseCommand):
             out.append((head.encode() + body, index))
         return out
 
-    async def _load(
-        self,
-        port: int,
-        queue: list[tuple[bytes, int]],
-        latencies: list[float],
-        statuses: dict[int, int],
-        clients: int,
-    ) -> None:
-        await asyncio.gather(*(_client(port, queue, latencies, statuses) for _ in range(clients)))
-
-    def _wait_for(self, port: int) -> None:
-        import socket
-
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    time.sleep(1.0)
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise CommandError("the server did not start")
-
     def _report(
         self,
         n: int,
@@ -268,8 +200,8 @@ class Command(BaseCommand):
             f"| wall time | {elapsed:.1f} s |",
             f"| posts per second | {sent / elapsed:,.0f} |",
             f"| payments recorded per second | {measured / elapsed:,.0f} |",
-            f"| latency p50 | {_percentile(latencies, 50) * 1000:.1f} ms |",
-            f"| latency p99 | {_percentile(latencies, 99) * 1000:.1f} ms |",
+            f"| latency p50 | {percentile(latencies, 50) * 1000:.1f} ms |",
+            f"| latency p99 | {percentile(latencies, 99) * 1000:.1f} ms |",
             f"| latency max | {max(latencies) * 1000:.1f} ms |",
             "| HTTP statuses | "
             + ", ".join(f"{k}: {v:,}" for k, v in sorted(statuses.items()))

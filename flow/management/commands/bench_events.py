@@ -10,13 +10,11 @@ has one yard visit, and writes the figures into docs/benchmarks.md.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,58 +29,14 @@ from django.db import connection
 from django.utils import timezone
 
 from cuakhau.benchdoc import replace_section
+from cuakhau.benchhttp import fleet, import_trips, load, percentile, serving
 from cuakhau.signing import sign
 from flow.models import Device, PlateEvent, YardVisit
 from gates.models import Gate
-from shipments.models import Declaration, Driver, Enterprise, StateChange, Vehicle
-from shipments.services import HistoricTrip, LineInput, import_history
-from shipments.validators import ocr_key
+from shipments.models import Declaration, StateChange
+from shipments.services import LineInput
 
 SECTION = "## 5. Plate events over HTTP"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-async def _client(
-    port: int, queue: list[tuple[bytes, int]], latencies: list[float], statuses: dict[int, int]
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while queue:
-            request, _index = queue.pop()
-            started = time.perf_counter()
-            writer.write(request)
-            await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            close = False
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _sep, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value.strip())
-                if name.lower() == "connection" and "close" in value.lower():
-                    close = True
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            status = int(status_line.split()[1])
-            statuses[status] = statuses.get(status, 0) + 1
-            if close:
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    finally:
-        writer.close()
 
 
 class Command(BaseCommand):
@@ -107,38 +61,20 @@ class Command(BaseCommand):
         n, warmup = options["events"], options["warmup"]
         self.stdout.write(f"setting up {n + warmup} admitted trucks …")
         device, bodies = self._setup(n + warmup)
-        port = _free_port()
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
         # The server alone: the dispatch workers are started (and timed) after the load.
-        env = {**os.environ, "CUAKHAU_WORKERS": str(options["workers"]), "CUAKHAU_DISPATCH": "0"}
-        command = str(Path(sys.executable).with_name("cuakhau"))
-        server = subprocess.Popen(  # noqa: S603 - our own command
-            [command, "serve", "--no-prepare", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            self._wait_for(port)
+        with serving(options["workers"]) as port:
             # Warm-up (not timed): every worker thread imports, connects and fills its caches.
-            warm = list(reversed(self._requests(device, bodies[:warmup], port)))
-            asyncio.run(self._load(port, warm, [], {}, options["connections"]))
+            load(port, self._requests(device, bodies[:warmup], port), options["connections"])
             requests = self._requests(device, bodies[warmup:], port)
-            latencies: list[float] = []
-            statuses: dict[int, int] = {}
-            queue = list(reversed(requests))
-            started = time.perf_counter()
-            asyncio.run(self._load(port, queue, latencies, statuses, options["connections"]))
-            elapsed = time.perf_counter() - started
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            elapsed = load(port, requests, options["connections"], latencies, statuses)
         if options["processors"] == 0:
             stored = PlateEvent.objects.filter(device__code="cam-bench-in").count()
             self.stdout.write(
                 f"tuning run: {len(requests) / elapsed:,.0f} posts/s, "
-                f"p50 {_percentile(latencies, 50) * 1000:.1f} ms, "
-                f"p99 {_percentile(latencies, 99) * 1000:.1f} ms, stored {stored:,}"
+                f"p50 {percentile(latencies, 50) * 1000:.1f} ms, "
+                f"p99 {percentile(latencies, 99) * 1000:.1f} ms, stored {stored:,}"
             )
             return
         drained = self._drain(options["processors"])
@@ -168,54 +104,29 @@ class Command(BaseCommand):
 
     def _setup(self, n: int) -> tuple[Device, list[bytes]]:
         gate = Gate.objects.get(code="huu-nghi")
-        enterprise = Enterprise.objects.create(
-            name="Bench Logistics", country="VN", tax_code="0100112437"
-        )
-        driver = Driver.objects.create(
-            full_name="Bench Driver",
-            id_document_type="cccd",
-            id_document_number="001099999999",
+        enterprise, driver, vehicles = fleet(
+            n,
+            name="Bench Logistics",
+            tax_code="0100112437",
+            id_number="001099999999",
             phone="+84912000000",
-            enterprise=enterprise,
         )
-        plates = [
-            f"{29 + i // 90000}C-{(i % 90000) // 100 + 100:03d}.{i % 100:02d}" for i in range(n)
-        ]
-        Vehicle.objects.bulk_create(
-            [
-                Vehicle(
-                    plate=p, ocr_key=ocr_key(p), country="VN", kind="truck", enterprise=enterprise
-                )
-                for p in plates
-            ]
-        )
-        vehicles = {v.plate: v for v in Vehicle.objects.filter(enterprise=enterprise)}
+        plates = [v.plate for v in vehicles]
         now = timezone.now()
-        trips = [
-            HistoricTrip(
-                reference=f"BENCH{i:07d}",
-                enterprise=enterprise,
-                direction="export",
-                flow="exit",
-                gate=gate,
-                route=None,
-                vehicle=vehicles[plate],
-                driver=driver,
-                origin_province=None,
-                planned_arrival=now,
-                customs_declaration_number="",
-                created_at=now - timedelta(hours=3),
-                lines=[
-                    LineInput(
-                        commodity="dragon-fruit", weight_kg=Decimal(15000), value_usd=Decimal(13500)
-                    )
-                ],
-                steps=[("admit", now - timedelta(hours=2), "system:bench")],
-            )
-            for i, plate in enumerate(plates)
+        fruit = [
+            LineInput(commodity="dragon-fruit", weight_kg=Decimal(15000), value_usd=Decimal(13500))
         ]
-        for start in range(0, n, 2000):
-            import_history(trips=trips[start : start + 2000], actor_label="system:bench")
+        import_trips(
+            prefix="BENCH",
+            enterprise=enterprise,
+            driver=driver,
+            vehicles=vehicles,
+            gate=gate,
+            planned_arrival=now,
+            created_at=now - timedelta(hours=3),
+            lines=[fruit] * n,
+            steps=[("admit", now - timedelta(hours=2), "system:bench")],
+        )
         device = Device.objects.create(
             code="cam-bench-in", gate=gate, kind="gate_in", secret=secrets.token_hex(32)
         )
@@ -262,26 +173,6 @@ class Command(BaseCommand):
             out.append((head.encode() + body, index))
         return out
 
-    async def _load(
-        self,
-        port: int,
-        queue: list[tuple[bytes, int]],
-        latencies: list[float],
-        statuses: dict[int, int],
-        clients: int,
-    ) -> None:
-        await asyncio.gather(*(_client(port, queue, latencies, statuses) for _ in range(clients)))
-
-    def _wait_for(self, port: int) -> None:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    time.sleep(1.0)
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise CommandError("the server did not start")
-
     def _report(
         self,
         n: int,
@@ -322,8 +213,8 @@ class Command(BaseCommand):
             f"| wall time | {elapsed:.1f} s |",
             f"| posts per second | {sent / elapsed:,.0f} |",
             f"| distinct events per second | {sent / 2 / elapsed:,.0f} |",
-            f"| latency p50 | {_percentile(latencies, 50) * 1000:.1f} ms |",
-            f"| latency p99 | {_percentile(latencies, 99) * 1000:.1f} ms |",
+            f"| latency p50 | {percentile(latencies, 50) * 1000:.1f} ms |",
+            f"| latency p99 | {percentile(latencies, 99) * 1000:.1f} ms |",
             f"| latency max | {max(latencies) * 1000:.1f} ms |",
             f"| HTTP statuses | {', '.join(f'{k}: {v:,}' for k, v in sorted(statuses.items()))} |",
             f"| applied by the workers in | {drained:.1f} s ({n / drained:,.0f} events/s) |",
