@@ -1077,42 +1077,12 @@ def do_new_schedule(
             center_share_percent=source.center_share_percent,
             source=_("copied from %s") % source.code,
         )
-        FeeRate.objects.bulk_create(
-            FeeRate(
-                schedule=schedule,
-                directions=r.directions,
-                goods_groups=r.goods_groups,
-                vehicle_class=r.vehicle_class,
-                amount_vnd=r.amount_vnd,
-                confirmed=False,
-                note=r.note,
-            )
-            for r in source.rates.order_by("pk")
-        )
-        FeeMultiplier.objects.bulk_create(
-            FeeMultiplier(
-                schedule=schedule,
-                code=m.code,
-                name=m.name,
-                factor=m.factor,
-                directions=m.directions,
-                goods_groups=m.goods_groups,
-                deliveries=m.deliveries,
-                confirmed=False,
-            )
-            for m in source.multipliers.order_by("pk")
-        )
-        YardRate.objects.bulk_create(
-            YardRate(
-                schedule=schedule,
-                vehicle_class=y.vehicle_class,
-                unit=y.unit,
-                amount_vnd=y.amount_vnd,
-                free_minutes=y.free_minutes,
-                confirmed=False,
-            )
-            for y in source.yard_rates.order_by("pk")
-        )
+        # Every row of the source, as a new unconfirmed row of the new schedule.
+        for model in (FeeRate, FeeMultiplier, YardRate):
+            rows = list(model.objects.filter(schedule=source).order_by("pk"))
+            for row in rows:
+                row.pk, row.schedule, row.confirmed = None, schedule, False
+            model.objects.bulk_create(rows)
         audit.record(
             action="fees.schedule_created",
             obj=schedule,
