@@ -475,15 +475,17 @@ class ReconciliationView(APIView):
                     _("Give a whole number of days."),
                     fields={"days": [_("Give a whole number of days, 1 or more.")]},
                 )
+        trips = list(reports.crossed_unpaid(gate)[:500])
+        owed = reports.owed(d.pk for d in trips)
         crossed = [
             {
                 "declaration": d.reference,
                 "gate": d.gate.code,
                 "state": d.state,
                 "at": d.state_changed_at,
-                "amount_vnd": services.ledger(d).balance,
+                "amount_vnd": owed.get(d.pk, reports.NOT_CHARGED).balance,
             }
-            for d in reports.crossed_unpaid(gate)[:500]
+            for d in trips
         ]
         paid = [
             {

@@ -83,30 +83,18 @@ def revenue(*, start: date, end: date, gate: str = "") -> list[RevenueRow]:
         lines = lines.filter(receipt__gate__code=gate)
         refunds = refunds.filter(declaration__gate__code=gate)
     totals: dict[tuple[date, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for row in (
-        lines.annotate(day=TruncDate("receipt__issued_at", tzinfo=zone))
-        .values("day", "receipt__gate__code", "charge__kind", "charge__goods_group")
-        .annotate(total=Sum("amount_vnd"))
+    # Column 0 sums money in by the receipt's day, column 1 money back by the refund's day.
+    for column, queryset, at, gate_path in (
+        (0, lines, "receipt__issued_at", "receipt__gate__code"),
+        (1, refunds, "completed_at", "declaration__gate__code"),
     ):
-        key = (
-            row["day"],
-            row["receipt__gate__code"],
-            row["charge__kind"],
-            row["charge__goods_group"],
-        )
-        totals[key][0] += int(row["total"])
-    for row in (
-        refunds.annotate(day=TruncDate("completed_at", tzinfo=zone))
-        .values("day", "declaration__gate__code", "charge__kind", "charge__goods_group")
-        .annotate(total=Sum("amount_vnd"))
-    ):
-        key = (
-            row["day"],
-            row["declaration__gate__code"],
-            row["charge__kind"],
-            row["charge__goods_group"],
-        )
-        totals[key][1] += int(row["total"])
+        for row in (
+            queryset.annotate(day=TruncDate(at, tzinfo=zone), gate_code=F(gate_path))
+            .values("day", "gate_code", "charge__kind", "charge__goods_group")
+            .annotate(total=Sum("amount_vnd"))
+        ):
+            key = (row["day"], row["gate_code"], row["charge__kind"], row["charge__goods_group"])
+            totals[key][column] += int(row["total"])
     shares = _shares({key[0] for key in totals})
     rows = []
     for (day, gate_code, kind, group), (collected, refunded) in sorted(totals.items()):
@@ -196,6 +184,35 @@ def unpaid_charges() -> Any:
         .annotate(paid=_allocated() - _refunded())
         .filter(amount_vnd__gt=F("paid"))
     )
+
+
+@dataclass(frozen=True)
+class Owed:
+    charged: bool
+    due: int
+    balance: int
+
+
+def owed(declaration_ids: Iterable[int]) -> dict[int, Owed]:
+    """What each trip is charged and still owes: a worklist in two queries, not a ledger each."""
+    ids = list(declaration_ids)
+    balances: dict[int, int] = defaultdict(int)
+    for declaration_id, amount, paid in (
+        unpaid_charges()
+        .filter(declaration_id__in=ids)
+        .values_list("declaration_id", "amount_vnd", "paid")
+    ):
+        balances[declaration_id] += amount - paid
+    return {
+        declaration_id: Owed(True, int(due or 0), balances[declaration_id])
+        for declaration_id, due in Charge.objects.filter(declaration_id__in=ids)
+        .values("declaration_id")
+        .annotate(due=Sum("amount_vnd", filter=Q(status=ChargeStatus.OPEN)))
+        .values_list("declaration_id", "due")
+    }
+
+
+NOT_CHARGED = Owed(False, 0, 0)
 
 
 def crossed_unpaid(gate: str = "") -> Any:

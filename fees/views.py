@@ -455,8 +455,9 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     except ValueError:
         days = None
     crossed = list(reports.crossed_unpaid(gate)[:200])
+    owed = reports.owed(d.pk for d in crossed)
     for declaration in crossed:
-        declaration.book = services.ledger(declaration)
+        declaration.owed = owed.get(declaration.pk, reports.NOT_CHARGED)
     return render(
         request,
         "fees/reconciliation.html",

@@ -325,6 +325,9 @@ def test_reconciliation_lists_each_anomaly(world: World) -> None:
     assert paid_crossed.reference not in html and fresh.reference not in html
     api = client_for(world.board).get("/api/v1/reconciliation/").json()
     assert [i["declaration"] for i in api["crossed_unpaid"]] == [crossed.reference]
+    assert api["crossed_unpaid"][0]["amount_vnd"] == services.ledger(crossed).balance == 100_000
+    row = html[html.index(crossed.reference) :].split("</tr>")[0]
+    assert row.count("100.000 ₫") == 2  # due and still owed
     assert [i["declaration"] for i in api["paid_not_crossed"]] == [stale.reference]
 
 
