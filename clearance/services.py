@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,6 +58,7 @@ from clearance.models import (
     TimeLimit,
 )
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cuakhau.numbers import NumberError, parse_decimal
 from gates.models import Gate
 from gates.services import hours_on
 from notifications import services as notifications
@@ -782,6 +784,8 @@ class RuleInput:
     origin_provinces: Any = field(default_factory=list)
     value_outside_range: bool = False
     is_active: bool = True
+    # A language code when a person typed the rate in a form ("0,05" in "vi"); None for the API.
+    number_language: str | None = None
 
 
 def _as_list(raw: Any) -> list[Any]:
@@ -810,14 +814,17 @@ def check_rule_input(data: RuleInput, *, existing: SelectivityRule | None) -> Se
         errors["description"] = [_("At most 300 characters.")]
     if data.channel not in (Channel.YELLOW, Channel.RED, Channel.BLUE):
         errors["channel"] = [_("Choose yellow, red or blue.")]
+    rate: Decimal | None
     try:
-        rate = Decimal(str(data.rate).strip())
-    except (InvalidOperation, ValueError):
+        rate = parse_decimal(data.rate, language=data.number_language, places=4)
+    except NumberError as exc:
+        rate, errors["rate"] = None, [exc.message]
+    if rate is not None and not Decimal(0) <= rate <= Decimal(1):
         rate = None
-    if rate is None or not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
-        errors["rate"] = [_("Give a share between 0 and 1, e.g. 0.05 for 5%.")]
-    elif rate != rate.quantize(Decimal("0.0001")):
-        errors["rate"] = [_("At most four decimal places.")]
+        errors["rate"] = [
+            _("Give a share between 0 and 1, e.g. %(example)s for 5%%.")
+            % {"example": number_format(Decimal("0.05"))}
+        ]
     classes = _as_list(data.compliance_classes)
     if bad := [c for c in classes if c not in ComplianceClass.values]:
         errors["compliance_classes"] = [

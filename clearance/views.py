@@ -4,6 +4,7 @@ service, render."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from clearance.choices import (
 )
 from clearance.models import CheckRule, Clearance, DocumentRequirement, SelectivityRule, TimeLimit
 from cuakhau.errors import DomainError
+from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.models import Gate
 from shipments import services as shipments
@@ -119,11 +121,29 @@ def _after_change(request: HtmxHttpRequest, reference: str, message: str) -> Htt
 def _panel_error(
     request: HttpRequest, declaration: Declaration, exc: DomainError, form: str
 ) -> HttpResponse:
-    context = {"panel": _panel_context(request, declaration)}
-    context["panel"].update(
-        {"error": exc.message, "error_fields": exc.fields, "error_form": form, "post": request.POST}
+    panel = _panel_context(request, declaration)
+    # Echo what was typed into the form that failed, so a "fail" chosen by the officer is never
+    # shown (and then resubmitted) as the default "pass" and the notes are not lost.
+    values = {
+        key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"
+    }
+    panel.update(
+        {
+            "error": exc.message,
+            "error_fields": exc.fields,
+            "error_form": form,
+        }
     )
-    return render(request, "clearance/_panel.html", context, status=exc.status)
+    if form in ("override", "upload"):
+        panel[f"{form}_values"] = values
+        panel[f"{form}_errors"] = exc.fields
+    for row in panel["checks"]:
+        pk = row["check"].pk
+        for prefix in ("check", "escalate"):
+            if form == f"{prefix}-{pk}":
+                row[f"{prefix}_values"] = values
+                row[f"{prefix}_errors"] = exc.fields
+    return render(request, "clearance/_panel.html", {"panel": panel}, status=exc.status)
 
 
 @login_required
@@ -299,12 +319,13 @@ def _rule_input(post: Any) -> services.RuleInput:
         origin_provinces=post.get("origin_provinces", ""),
         value_outside_range=post.get("value_outside_range") in ("on", "true", "1"),
         is_active=post.get("is_active") in ("on", "true", "1"),
+        number_language=form_language(),
     )
 
 
 def _rule_values(rule: SelectivityRule | None) -> dict[str, Any]:
     if rule is None:
-        return {"channel": Channel.RED, "rate": "0.05", "is_active": True}
+        return {"channel": Channel.RED, "rate": Decimal("0.05"), "is_active": True}
     return {
         "code": rule.code,
         "description": rule.description,

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +31,7 @@ from accounts.models import User
 from accounts.scoping import Action
 from audit import services as audit
 from cuakhau.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
 from cuakhau.signing import check_signed
 from fees import providers, tariff
 from fees.choices import (
@@ -880,7 +881,7 @@ _AMOUNT = re.compile(r"^(\d{1,3}([.,\s]\d{3})+|\d{1,13})$")
 
 def parse_amount(raw: Any, name: str, errors: dict[str, list[str]]) -> int | None:
     """Whole đồng, with or without thousands separators (100000, 100.000, 100,000)."""
-    text = str(raw if raw is not None else "").strip()
+    text = ascii_digits(str(raw if raw is not None else "")).strip()
     if isinstance(raw, bool) or not _AMOUNT.match(text):
         errors.setdefault(name, []).append(_("Give an amount in whole đồng, 0 or more."))
         return None
@@ -945,6 +946,8 @@ class ReductionInput:
     valid_to: Any = None
     directions: Sequence[str] = ()
     goods_groups: Sequence[str] = ()
+    # A language code when a person typed the percentage in a form; None for the API.
+    number_language: str | None = None
 
 
 def parse_day(raw: Any) -> date | None:
@@ -970,10 +973,10 @@ def do_save_reduction(
     if not data.name.strip():
         errors["name"] = [_("Give the reduction a name.")]
     try:
-        percent = Decimal(str(data.percent).strip())
-    except (InvalidOperation, ValueError):
-        percent = Decimal(-1)
-    if not percent.is_finite() or not 0 < percent <= 100 or percent.as_tuple().exponent < -2:  # type: ignore[operator]
+        percent = parse_decimal(data.percent, language=data.number_language, places=2)
+    except NumberError as exc:
+        percent, errors["percent"] = Decimal(-1), [exc.message]
+    if "percent" not in errors and not 0 < percent <= 100:
         errors["percent"] = [_("Give a percentage above 0 and at most 100.")]
     start = parse_day(data.valid_from)
     if start is None:

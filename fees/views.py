@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.choices import Role
 from accounts.scoping import Action
 from cuakhau.errors import DomainError
+from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from fees import providers, reports, services
 from fees.choices import AssessmentStatus, ChargeKind, PaymentRequestStatus, RefundStatus
@@ -347,6 +348,7 @@ def schedule_action(request: HtmxHttpRequest) -> HttpResponse:
                     valid_to=post.get("valid_to", ""),
                     directions=post.getlist("directions"),
                     goods_groups=post.getlist("goods_groups"),
+                    number_language=form_language(),
                 ),
             )
             message = _("Reduction saved.")

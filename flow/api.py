@@ -186,6 +186,12 @@ class ManualEventSerializer(serializers.Serializer[Any]):
     gate = serializers.CharField(max_length=40)
     kind = serializers.ChoiceField(choices=[EventKind.GATE_IN, EventKind.GATE_OUT])
     plate = serializers.CharField(max_length=20)
+    reference = serializers.CharField(
+        max_length=20,
+        required=False,
+        default="",
+        help_text="The trip, when the truck has several open trips at the gate.",
+    )
 
 
 class CorrectSerializer(serializers.Serializer[Any]):
@@ -223,6 +229,7 @@ class YardEventViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
             gate_code=incoming.validated_data["gate"],
             kind=incoming.validated_data["kind"],
             plate=incoming.validated_data["plate"],
+            reference=incoming.validated_data["reference"],
         )
         return Response(PlateEventSerializer(event).data, status=status.HTTP_201_CREATED)
 

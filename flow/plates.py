@@ -29,6 +29,9 @@ class Read:
 class Candidate:
     declaration_id: int
     plate: str
+    # Among several open trips of one vehicle, the lowest rank is the trip this event is about
+    # (e.g. at gate-in the admitted trip before one only declared). Equal ranks: a person picks.
+    rank: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,13 @@ def reconcile(reads: Sequence[Read], candidates: Sequence[Candidate]) -> Match:
         exact_tied = sorted(((exact.get(d, 0.0), d) for d in tied), reverse=True)
         if exact_tied[0][0] > 0 and exact_tied[0][0] > exact_tied[1][0]:
             return Match(exact_tied[0][1], "exact read among look-alike plates")
+        by_id = {c.declaration_id: c for c in candidates}
+        if len({compact(by_id[d].plate) for d in tied}) == 1:
+            # Not look-alike vehicles but one vehicle with several open trips at this gate.
+            trips = sorted(tied, key=lambda d: by_id[d].rank)
+            if by_id[trips[0]].rank < by_id[trips[1]].rank:
+                return Match(trips[0], "the trip this truck is expected for")
+            return Match(None, "several open trips of this truck; choose the trip")
         return Match(None, "look-alike plates; cannot tell which truck")
     if best_score < total / 2:
         return Match(None, "the reads disagree")

@@ -13,7 +13,7 @@ import json
 import logging
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -958,18 +958,41 @@ def process_events(*, limit: int = 500) -> int:
     return done
 
 
+def expected_trips(
+    *, gate_id: int, kind: str, keys: Iterable[str], at: datetime
+) -> list[Candidate]:
+    """The open trips at a gate that an event of ``kind`` with these plate keys may be about.
+
+    One vehicle often has two open trips at one gate (the next trip is declared before this one
+    crosses). Each candidate's rank says which trip the event is about: at gate-in the admitted
+    trip (it holds the slot) before one only declared, then the planned arrival nearest the read;
+    at gate-out the trip still in the yard.
+    """
+    rows = Declaration.objects.filter(
+        gate_id=gate_id, state__in=EXPECTED_STATES[kind], vehicle__ocr_key__in=list(keys)
+    ).values_list("pk", "vehicle__plate", "state", "planned_arrival")
+    in_yard = set(
+        YardVisit.objects.filter(
+            declaration_id__in=[row[0] for row in rows], exited_at__isnull=True
+        ).values_list("declaration_id", flat=True)
+    )
+    order = {state: i for i, state in enumerate(EXPECTED_STATES[kind])}
+    candidates = []
+    for pk, plate, state, planned in rows:
+        distance = abs((planned - at).total_seconds()) if planned else float("inf")
+        if kind == EventKind.GATE_IN:
+            rank: tuple[float, ...] = (order[state], distance)
+        else:
+            rank = (0 if pk in in_yard else 1, order[state], distance)
+        candidates.append(Candidate(pk, plate, rank))
+    return candidates
+
+
 def _match_and_apply(
     event: PlateEvent, reads: Sequence[Read], yard_id: int | None, label: str
 ) -> None:
     keys = {ocr_key(r.plate) for r in reads}
-    candidates = [
-        Candidate(pk, plate)
-        for pk, plate in Declaration.objects.filter(
-            gate_id=event.gate_id,
-            state__in=EXPECTED_STATES[event.kind],
-            vehicle__ocr_key__in=keys,
-        ).values_list("pk", "vehicle__plate")
-    ]
+    candidates = expected_trips(gate_id=event.gate_id, kind=event.kind, keys=keys, at=event.at)
     match = reconcile(reads, candidates)
     if match.declaration_id is None:
         event.note = match.reason
@@ -1040,8 +1063,14 @@ def _yard_staff(actor: User, gate: Gate) -> None:
         raise NotAllowed(_("Only yard operators at %s record yard events.") % gate.name)
 
 
-def do_record_yard_event(*, actor: User, gate_code: str, kind: str, plate: str) -> PlateEvent:
-    """A yard operator records a gate-in or gate-out by hand, from the plate they see."""
+def do_record_yard_event(
+    *, actor: User, gate_code: str, kind: str, plate: str, reference: str = ""
+) -> PlateEvent:
+    """A yard operator records a gate-in or gate-out by hand, from the plate they see.
+
+    When the truck has several open trips at the gate and the rules cannot tell which one the
+    event is about, the error names them and the operator picks one (``reference``).
+    """
     gate = Gate.objects.filter(code=gate_code).first()
     if gate is None:
         raise NotFound(_("No such gate."))
@@ -1066,7 +1095,37 @@ def do_record_yard_event(*, actor: User, gate_code: str, kind: str, plate: str) 
             received_at=now,
             resolved_by=actor,
         )
-        _match_and_apply(event, [Read(plate.strip(), 1.0)], None, f"user:{actor.get_username()}")
+        label = f"user:{actor.get_username()}"
+        if reference.strip():
+            chosen = [
+                c
+                for c in expected_trips(
+                    gate_id=gate.pk, kind=kind, keys={ocr_key(plate.strip())}, at=now
+                )
+                if c.declaration_id
+                in Declaration.objects.filter(reference=reference.strip().upper()).values_list(
+                    "pk", flat=True
+                )
+            ]
+            if not chosen:
+                raise InvalidInput(
+                    _("Trip %(reference)s is not expected at %(gate)s with plate %(plate)s.")
+                    % {"reference": reference.strip(), "gate": gate.name, "plate": plate.strip()},
+                    fields={"reference": [_("Choose one of the trips listed.")]},
+                )
+            _apply(event, chosen[0].declaration_id, None, label)
+            event.status = EventStatus.MATCHED
+            event.declaration_id = chosen[0].declaration_id
+            event.save(update_fields=["status", "declaration"])
+        else:
+            _match_and_apply(event, [Read(plate.strip(), 1.0)], None, label)
+        if event.status != EventStatus.MATCHED and event.note.startswith("several open trips"):
+            raise InvalidInput(
+                _("Truck %(plate)s has several open trips at %(gate)s: choose the trip.")
+                % {"gate": gate.name, "plate": plate.strip()},
+                fields={"reference": [_("Choose the trip this truck came for.")]},
+                code="choose_trip",
+            )
         if event.status != EventStatus.MATCHED:
             raise InvalidInput(
                 _("No truck expected at %(gate)s has plate %(plate)s.")

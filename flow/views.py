@@ -3,7 +3,7 @@ plate cameras' endpoint. Parse, authorise, call one service, render."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -29,6 +29,7 @@ from gates.models import Gate
 from shipments.choices import TruckState
 from shipments.models import Declaration
 from shipments.panels import Panel
+from shipments.validators import ocr_key
 
 
 def _refuse(request: HttpRequest, status: int, message: Any) -> HttpResponse:
@@ -137,7 +138,38 @@ def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None)
             (EventKind.GATE_OUT, EventKind.GATE_OUT.label),
         ],
         "error": error,
+        # Plates expected to gate in today, for the plate field's suggestions.
+        "expected_plates": sorted(
+            set(
+                Declaration.objects.filter(
+                    gate=gate,
+                    state__in=services.EXPECTED_STATES[EventKind.GATE_IN],
+                    planned_arrival__date__lte=timezone.localdate() + timedelta(days=1),
+                    planned_arrival__date__gte=timezone.localdate() - timedelta(days=1),
+                ).values_list("vehicle__plate", flat=True)[:500]
+            )
+        ),
+        "record": {},
+        "trip_choices": [],
     }
+    if request.method == "POST" and request.POST.get("action") == "record":
+        record = {k: request.POST.get(k, "") for k in ("kind", "plate", "reference")}
+        context["record"] = record
+        if error is not None and error.code == "choose_trip":
+            ids = [
+                c.declaration_id
+                for c in sorted(
+                    services.expected_trips(
+                        gate_id=gate.pk,
+                        kind=record["kind"],
+                        keys={ocr_key(record["plate"])},
+                        at=timezone.now(),
+                    ),
+                    key=lambda c: c.rank,
+                )
+            ]
+            trips = Declaration.objects.in_bulk(ids)
+            context["trip_choices"] = [trips[pk] for pk in ids if pk in trips]
     return render(request, "flow/yard.html", context, status=error.status if error else 200)
 
 
@@ -178,6 +210,7 @@ def yard_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
                 gate_code=code,
                 kind=request.POST.get("kind", ""),
                 plate=request.POST.get("plate", ""),
+                reference=request.POST.get("reference", ""),
             )
             message = _("Yard event recorded.")
         elif action == "call":

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,6 +27,7 @@ from accounts.scoping import Action
 from audit import services as audit
 from cuakhau.bulk import fast_insert
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cuakhau.numbers import NumberError, parse_decimal
 from gates.choices import Flow, TransportMode
 from gates.models import Gate, Route
 from shipments import lifecycle
@@ -85,6 +86,9 @@ class DeclarationInput:
     container: str = ""
     delivery: str = Delivery.BORDER
     lines: Sequence[LineInput] = field(default_factory=list)
+    # How numbers in this input are written: a language code for what a person typed in a web
+    # form ("15.000" is 15,000 in "vi"), None for the API's machine format.
+    number_language: str | None = None
 
 
 @dataclass
@@ -94,6 +98,7 @@ class AmendInput:
     container: str | None = None
     delivery: str | None = None
     lines: Sequence[LineInput] | None = None
+    number_language: str | None = None
 
 
 @dataclass
@@ -139,14 +144,55 @@ class _Errors:
             raise InvalidInput(_("The declaration has errors; see each field."), fields=self.fields)
 
 
-def _decimal(raw: Any) -> Decimal | None:
+# A number that was given but could not be read: its field already has an error.
+_INVALID = Decimal("NaN")
+
+
+def _number(
+    raw: Any, name: str, errors: _Errors, *, language: str | None, places: int
+) -> Decimal | None:
+    """Read ``raw`` as typed in ``language`` (None: machine format); errors go to ``name``."""
     if raw is None or raw == "":
         return None
     try:
-        value = Decimal(str(raw).replace(",", ""))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+        return parse_decimal(raw, language=language, places=places)
+    except NumberError as exc:
+        errors.add(name, exc.message)
+        return _INVALID
+
+
+# States in which a trip is still going on: the next trip of the same truck is worth a warning.
+OPEN_STATES = (
+    TruckState.DECLARED,
+    TruckState.ADMITTED,
+    TruckState.ARRIVED,
+    TruckState.CLEARED,
+    TruckState.CALLED,
+)
+IN_YARD_STATES = (TruckState.ARRIVED, TruckState.CLEARED, TruckState.CALLED)
+
+
+def plate_notice(*, actor: User, plate: str) -> dict[str, Any]:
+    """What a declarant typing ``plate`` should know before declaring a trip with it.
+
+    A plate registered by another enterprise is an error (which one is not said); a vehicle of
+    the declarant's own with open trips gets them listed, so a second trip is declared knowingly
+    (the yard needs to know which trip the truck comes for).
+    """
+    owner = Vehicle.objects.filter(plate=plate).values_list("enterprise_id", flat=True).first()
+    if owner is not None and owner != actor.enterprise_id and not actor.has_full_access:
+        return {"error": _("This plate is registered by another enterprise.")}
+    open_trips = list(
+        Declaration.objects.restrict(actor, Action.VIEW)
+        .filter(vehicle__plate=plate, state__in=OPEN_STATES)
+        .select_related("gate")
+        .order_by("planned_arrival")[:5]
+    )
+    return {
+        "known": owner is not None,
+        "open_trips": open_trips,
+        "in_yard": [d for d in open_trips if d.state in IN_YARD_STATES],
+    }
 
 
 def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclaration:
@@ -243,7 +289,7 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
                 errors.add("customs_declaration_number", _("This number is already used."))
 
     _check_carriage(data.container, data.delivery, data.direction, errors)
-    lines = _check_lines(data.lines, errors)
+    lines = _check_lines(data.lines, errors, data.number_language)
     errors.raise_if_any()
     assert gate is not None and driver is not None and arrival is not None  # noqa: S101
     return _CleanDeclaration(
@@ -280,7 +326,9 @@ def _check_carriage(container: str, delivery: str, direction: str, errors: _Erro
         errors.add("delivery", _("Only imported goods are delivered inland by the same vehicle."))
 
 
-def _check_lines(lines: Sequence[LineInput], errors: _Errors) -> list[_CleanLine]:
+def _check_lines(
+    lines: Sequence[LineInput], errors: _Errors, language: str | None = None
+) -> list[_CleanLine]:
     if not lines:
         errors.add("lines", _("Declare at least one goods line."))
         return []
@@ -323,15 +371,19 @@ def _check_lines(lines: Sequence[LineInput], errors: _Errors) -> list[_CleanLine
                 _("%(name)s is declared under heading %(heading)s.")
                 % {"name": commodity.name, "heading": commodity.hs_heading},
             )
-        weight = _decimal(line.weight_kg)
-        if weight is None or weight <= 0 or weight >= Decimal("1e9"):
+        weight = _number(line.weight_kg, f"{prefix}.weight_kg", errors, language=language, places=1)
+        if weight is None or (weight.is_finite() and not 0 < weight < Decimal("1e9")):
             errors.add(f"{prefix}.weight_kg", _("Give the weight in kilograms, more than 0."))
-        value = _decimal(line.value_usd)
-        if value is None or value < 0 or value >= Decimal("1e12"):
+        value = _number(line.value_usd, f"{prefix}.value_usd", errors, language=language, places=2)
+        if value is None or (value.is_finite() and not 0 <= value < Decimal("1e12")):
             errors.add(f"{prefix}.value_usd", _("Give the value in US dollars, 0 or more."))
-        elif value.as_tuple().exponent < -2:  # type: ignore[operator]
-            errors.add(f"{prefix}.value_usd", _("Give the value with at most two decimals."))
-        if commodity is not None and weight is not None and value is not None:
+        if (
+            commodity is not None
+            and weight is not None
+            and weight.is_finite()
+            and value is not None
+            and value.is_finite()
+        ):
             clean.append(
                 _CleanLine(
                     commodity,
@@ -519,7 +571,9 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         container = declaration.container if data.container is None else data.container
         delivery = declaration.delivery if data.delivery is None else data.delivery
         _check_carriage(container, delivery, declaration.direction, errors)
-        lines = None if data.lines is None else _check_lines(data.lines, errors)
+        lines = (
+            None if data.lines is None else _check_lines(data.lines, errors, data.number_language)
+        )
         errors.raise_if_any()
         before = declaration_snapshot(declaration)
         declaration.container = container

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.choices import Role
 from accounts.scoping import Action
 from cuakhau.errors import DomainError
+from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.choices import Flow
 from gates.models import Gate
@@ -139,6 +140,7 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         container=fields["container"],
         delivery=fields["delivery"] or Delivery.BORDER,
         lines=[services.LineInput(**line) for line in lines],
+        number_language=form_language(),
     )
     try:
         declaration = services.do_create_declaration(actor=user, data=data)
@@ -186,7 +188,8 @@ def check_plate(request: HttpRequest) -> HttpResponse:
         plate, _country = normalize_plate(raw)
     except ValidationError as exc:
         return render(request, "shipments/_plate_feedback.html", {"error": exc.messages[0]})
-    return render(request, "shipments/_plate_feedback.html", {"plate": plate})
+    context = {"plate": plate, **services.plate_notice(actor=actor(request), plate=plate)}
+    return render(request, "shipments/_plate_feedback.html", context)
 
 
 @login_required

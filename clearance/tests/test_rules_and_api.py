@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -209,7 +210,7 @@ def test_selectivity_pages(world: World) -> None:
     assert web.get("/clearance/selectivity/random-red/").status_code == 200
     preview = web.post(
         "/clearance/selectivity/preview/",
-        {"code": "p", "description": "x", "channel": "red", "rate": "0.5", "hs_prefixes": "08"},
+        {"code": "p", "description": "x", "channel": "red", "rate": "0,5", "hs_prefixes": "08"},
     )
     assert preview.status_code == 200
     assert "preview-table" in preview.content.decode()
@@ -220,7 +221,7 @@ def test_selectivity_pages(world: World) -> None:
     assert bad.status_code == 400
     saved = web.post(
         "/clearance/selectivity/new/",
-        {"code": "p", "description": "x", "channel": "red", "rate": "0.5", "is_active": "on"},
+        {"code": "p", "description": "x", "channel": "red", "rate": "0,5", "is_active": "on"},
     )
     assert saved.status_code == 302
     assert SelectivityRule.objects.get(code="p").rate == 0.5
@@ -229,3 +230,41 @@ def test_selectivity_pages(world: World) -> None:
     assert web.get("/clearance/selectivity/new/").status_code == 403
     web.force_login(world.owner)
     assert web.get("/clearance/selectivity/").status_code == 403
+
+
+def test_an_existing_rule_saves_unchanged_in_vietnamese(world: World) -> None:
+    """Issue 12, finding 2: a rate shown as "0,1500" in Vietnamese reads back unchanged."""
+    rule = SelectivityRule.objects.filter(is_active=True).order_by("code").first()
+    assert rule is not None
+    before = (rule.rate, rule.channel, list(rule.hs_prefixes), rule.description)
+    web = Client()
+    web.force_login(world.customs_admin)
+    page = web.get(f"/clearance/selectivity/{rule.code}/").content.decode()
+    shown = re.search(r'name="rate" value="([^"]*)"', page)
+    assert shown is not None
+    assert "," in shown.group(1) or rule.rate == rule.rate.to_integral()  # Vietnamese decimals
+    post = {
+        "existing": rule.code,
+        "code": rule.code,
+        "description": rule.description,
+        "channel": rule.channel,
+        "rate": shown.group(1),
+        "hs_prefixes": ", ".join(rule.hs_prefixes),
+        "origin_provinces": ", ".join(str(p) for p in rule.origin_provinces),
+        "compliance_classes": rule.compliance_classes,
+        "directions": rule.directions,
+        "is_active": "on",
+    }
+    if rule.value_outside_range:
+        post["value_outside_range"] = "on"
+    assert web.post("/clearance/selectivity/preview/", post).status_code == 200
+    saved = web.post(f"/clearance/selectivity/{rule.code}/", post)
+    assert saved.status_code in (200, 302), saved.content.decode()[:500]
+    rule.refresh_from_db()
+    assert (rule.rate, rule.channel, list(rule.hs_prefixes), rule.description) == before
+    # "0.15" typed on a Vietnamese page is refused with how to write it, never read as 15.
+    refused = web.post(f"/clearance/selectivity/{rule.code}/", {**post, "rate": "0.15"})
+    assert refused.status_code == 400
+    assert "15,5" in refused.content.decode()
+    rule.refresh_from_db()
+    assert rule.rate == before[0]

@@ -129,3 +129,47 @@ def test_error_pages(client) -> None:  # type: ignore[no-untyped-def]
     assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
     page = client.get("/nothing-here/")
     assert page.status_code == 404 and b"<html" in page.content
+
+
+def test_numbers_typed_the_vietnamese_way_are_read_as_meant(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, finding 2: "15.000" kg is fifteen thousand, "5000,5" five thousand and a half."""
+    client.force_login(world.owner)
+    response = client.post(
+        "/declarations/new/",
+        _form(world, **{"lines-0-weight_kg": "15.000", "lines-0-value_usd": "45.000"}),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    line = Declaration.objects.get().lines.get()
+    assert (line.weight_kg, line.value_usd) == (15000, 45000)
+    client.post(
+        "/declarations/new/",
+        _form(world, **{"lines-0-weight_kg": "5000,5", "lines-0-value_usd": "1.234,56"}),
+    )
+    line = Declaration.objects.order_by("-pk").first().lines.get()
+    assert (str(line.weight_kg), str(line.value_usd)) == ("5000.5", "1234.56")
+    # Ambiguous on a Vietnamese page: refused with how to write it, nothing saved.
+    refused = client.post("/declarations/new/", _form(world, **{"lines-0-weight_kg": "15.5"}))
+    assert refused.status_code == 400
+    assert "15.000" in refused.content.decode() and "15,5" in refused.content.decode()
+    assert Declaration.objects.count() == 2
+    # In English the same keys mean the other thing.
+    english = client.post(
+        "/declarations/new/",
+        _form(world, **{"lines-0-weight_kg": "15,000.5"}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert english.status_code == 302, english.content.decode()[-3000:]
+    assert str(Declaration.objects.order_by("-pk").first().lines.get().weight_kg) == "15000.5"
+
+
+def test_plate_check_warns_of_open_trips_and_others_plates(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.owner)
+    first = declare(world)
+    html = client.post(
+        "/declarations/new/check-plate/", {"vehicle_plate": "29C-123.45"}
+    ).content.decode()
+    assert 'id="open-trips-warning"' in html and first.reference in html
+    other = client.post(
+        "/declarations/new/check-plate/", {"vehicle_plate": world.outsider_vehicle.plate}
+    ).content.decode()
+    assert "errorlist" in other and "✓" not in other

@@ -282,3 +282,83 @@ def test_arrivals_recorded_on_the_declaration_page_count_in_the_yard(world: Worl
         shipments.do_transition(declaration_id=declaration.pk, transition=move, actor=who)
     visit.refresh_from_db()
     assert visit.exited_at is not None
+
+
+def test_a_truck_with_its_next_trip_declared_is_gated_in_for_the_admitted_one(
+    world: World, cameras: dict
+) -> None:
+    """Issue 12, finding 3: the next trip of the same vehicle is not a look-alike plate."""
+    admitted = _admitted(world)
+    later = declare(world, planned_arrival=timezone.now() + timedelta(days=2))
+    services.do_record_yard_event(
+        actor=world.yard_hn, gate_code="huu-nghi", kind="gate_in", plate="29C-123.45"
+    )
+    admitted.refresh_from_db()
+    later.refresh_from_db()
+    assert admitted.state == TruckState.ARRIVED
+    assert later.state == TruckState.DECLARED
+    # The camera at gate-out finds the trip in the yard, not the declared one.
+    _post(cameras["gate_out"], [{"plate": "29C-123.45", "confidence": 0.95}])
+    services.process_events()
+    event = PlateEvent.objects.get(kind="gate_out")
+    assert event.status == EventStatus.MATCHED
+    assert event.declaration_id == admitted.pk
+
+
+def test_two_open_trips_alike_are_left_to_the_operator_to_choose(world: World) -> None:
+    at = timezone.now().replace(microsecond=0) + timedelta(hours=3)
+    first, second = (declare(world, planned_arrival=at) for _ in range(2))
+    with pytest.raises(InvalidInput) as choose:
+        services.do_record_yard_event(
+            actor=world.yard_hn, gate_code="huu-nghi", kind="gate_in", plate="29C-123.45"
+        )
+    assert choose.value.code == "choose_trip"
+    assert "reference" in choose.value.fields
+    assert not PlateEvent.objects.exists()
+    with pytest.raises(InvalidInput):
+        services.do_record_yard_event(
+            actor=world.yard_hn,
+            gate_code="huu-nghi",
+            kind="gate_in",
+            plate="29C-123.45",
+            reference="NOT-A-TRIP",
+        )
+    services.do_record_yard_event(
+        actor=world.yard_hn,
+        gate_code="huu-nghi",
+        kind="gate_in",
+        plate="29C-123.45",
+        reference=second.reference,
+    )
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert second.state == TruckState.ARRIVED
+    assert first.state == TruckState.DECLARED
+
+
+def test_the_yard_console_offers_the_trips_to_choose_from(world: World) -> None:
+    at = timezone.now().replace(microsecond=0) + timedelta(hours=5)
+    trips = [declare(world, planned_arrival=at) for _ in range(2)]
+    web = Client()
+    web.force_login(world.yard_hn)
+    page = web.post(
+        "/flow/yard/huu-nghi/action/",
+        {"action": "record", "kind": "gate_in", "plate": "29C-123.45"},
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert 'id="trip-choices"' in html
+    assert all(t.reference in html for t in trips)
+    assert 'value="29C-123.45"' in html
+    done = web.post(
+        "/flow/yard/huu-nghi/action/",
+        {
+            "action": "record",
+            "kind": "gate_in",
+            "plate": "29C-123.45",
+            "reference": trips[1].reference,
+        },
+    )
+    assert done.status_code == 302
+    assert Declaration.objects.get(pk=trips[1].pk).state == TruckState.ARRIVED
+    assert Declaration.objects.get(pk=trips[0].pk).state == TruckState.DECLARED

@@ -75,3 +75,44 @@ def test_quarantine_officer_passes_a_truck_of_durian(
     # The truck has left the quarantine worklist.
     page.goto(f"{base}/clearance/")
     expect(page.locator("#worklist")).not_to_contain_text(durian.reference)
+
+
+def test_a_failed_check_stays_failed_after_an_error(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 12, finding 1: the form that comes back with an error keeps "fail" and the notes."""
+    world = live_world
+    durian = declare(
+        world,
+        lines=[
+            services.LineInput(
+                commodity="durian", hs_heading="0810", weight_kg="20000", value_usd="70000"
+            )
+        ],
+    )
+    durian = walk_to(durian, world, TruckState.ARRIVED)
+    base = live_server.url
+    _log_in(page, base, "quarantine_hn")
+    page.goto(f"{base}/declarations/{durian.reference}/")
+    form = page.get_by_role("form", name="Ghi kết quả kiểm tra")
+    form.locator("select[name=result]").select_option("fail")
+    form.locator("input[name=sample_taken]").check()
+    form.get_by_role("button", name="Ghi nhận").click()
+    expect(page.locator("#clearance-panel .alert.error")).to_contain_text("lý do")
+
+    form = page.get_by_role("form", name="Ghi kết quả kiểm tra")
+    expect(form.locator("select[name=result]")).to_have_value("fail")
+    expect(form.locator("input[name=sample_taken]")).to_be_checked()
+    expect(form.locator("textarea[name=notes]")).to_have_attribute("aria-invalid", "true")
+    form.locator("textarea[name=notes]").fill("Phát hiện rệp sáp")
+    form.get_by_role("button", name="Ghi nhận").click()
+    expect(page.locator("tr[data-agency=plant_quarantine]")).to_have_attribute(
+        "data-status", "failed"
+    )
+    check = Check.objects.get(declaration=durian, agency=Agency.PLANT_QUARANTINE)
+    inspection = check.inspections.get()
+    assert inspection.result == InspectionResult.FAIL
+    assert inspection.notes == "Phát hiện rệp sáp"
+    assert inspection.sample_taken

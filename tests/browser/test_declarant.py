@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -47,12 +48,22 @@ def test_declarant_declares_sees_it_listed_and_switches_to_chinese(
     page.select_option("#id_driver", str(live_world.owner_driver.pk))
     page.select_option("#id_origin_province", "86")
     page.select_option("#id_lines-0-commodity", "dragon-fruit")
-    page.fill("#id_lines-0-weight_kg", "18000")
-    page.fill("#id_lines-0-value_usd", "16200")
+    # Issue 12, finding 2: numbers typed the Vietnamese way. "18.5" is ambiguous on a Vietnamese
+    # page: refused with how to write it, the rest of the form kept.
+    page.fill("#id_lines-0-weight_kg", "18.5")
+    page.fill("#id_lines-0-value_usd", "45.000,5")
+    page.click("button.primary[type=submit]")
+    expect(page.locator("#id_lines-0-weight_kg ~ ul.errorlist")).to_contain_text("15.000")
+    expect(page.locator("#id_lines-0-value_usd")).to_have_value("45.000,5")
+    assert not Declaration.objects.exists()
+    page.fill("#id_lines-0-weight_kg", "15.000")
     page.click("button.primary[type=submit]")
 
     page.wait_for_url(re.compile(r"/declarations/[0-9]{6}-[A-Z0-9]{6}/$"))
     declaration = Declaration.objects.get()
+    line = declaration.lines.get()
+    assert line.weight_kg == 15000
+    assert line.value_usd == Decimal("45000.5")
     expect(page.locator("#state")).to_have_text("Đã khai báo")
     expect(page.locator("main")).to_contain_text("Thanh long")
     expect(page.locator("main")).to_contain_text("29C-123.45")

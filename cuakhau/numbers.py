@@ -1,0 +1,131 @@
+"""Numbers as people type them: one parser for every form, in the reader's language.
+
+In Vietnamese "15.000" is fifteen thousand and "15,5" is fifteen and a half; in English and
+Chinese it is the other way round. Reading a Vietnamese "15.000" with ``Decimal()`` gives 15,
+which is how a 15-tonne load was once stored as 15 kg. Every web form therefore parses numbers
+with :func:`parse_decimal` in the language the page was shown in, and refuses (never guesses) a
+number whose separators do not fit that language: "15.5" on a Vietnamese page is an error that
+says how to write it, not 155 and not 15.5.
+
+The API is for machines: ``language=None`` reads the machine format (``15000.5``, no thousands
+separators), whatever the user's language.
+
+Digits from other scripts (fullwidth ``１５``, Arabic-Indic ``١٥``, Devanagari ``१५``) are read
+as the ASCII digits they stand for, so a number means the same whichever keyboard typed it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.formats import get_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+# Spaces people put between thousands (ordinary, no-break, narrow no-break, thin).
+_SPACES = " \u00a0\u202f\u2009"
+_MACHINE = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,3})?$")
+# Beyond these a quantity in this domain is a typing accident, and Decimal arithmetic on it is
+# slow and can overflow a database column.
+_MAX_DIGITS = 30
+_MAX_MAGNITUDE = 20  # 10^20
+
+
+class NumberError(ValueError):
+    """The text is not a number as written in the given language; ``message`` says how to fix it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with compatibility forms folded (NFKC) and every decimal digit made ASCII."""
+    folded = unicodedata.normalize("NFKC", text)
+    if folded.isascii():
+        return folded
+    return "".join(
+        str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in folded
+    )
+
+
+def separators(language: str) -> tuple[str, str]:
+    """(decimal separator, thousands separator) of ``language``, as its pages show numbers."""
+    decimal = str(get_format("DECIMAL_SEPARATOR", lang=language))
+    thousands = str(get_format("THOUSAND_SEPARATOR", lang=language))
+    if not thousands or thousands == decimal:
+        # Chinese pages show no grouping, but people still type "15,000".
+        thousands = "," if decimal != "," else "."
+    return decimal, thousands
+
+
+def how_to_write(language: str) -> str:
+    decimal, thousands = separators(language)
+    return _("Write fifteen thousand as %(thousands)s and fifteen and a half as %(half)s.") % {
+        "thousands": f"15{thousands}000",
+        "half": f"15{decimal}5",
+    }
+
+
+def parse_decimal(raw: Any, *, language: str | None, places: int | None = None) -> Decimal:
+    """The number in ``raw`` as typed in ``language`` (None: machine format, as the API takes).
+
+    Raises :class:`NumberError` with a message for the person who typed it. Thousands
+    separators must group by three; the decimal separator may appear once.
+    """
+    if isinstance(raw, bool):
+        raise NumberError(_("Give a number."))
+    if isinstance(raw, int | Decimal | float):
+        text = str(raw)
+        language = None
+    else:
+        text = ascii_digits(str(raw if raw is not None else "")).strip()
+    if not text:
+        raise NumberError(_("Give a number."))
+    if language is None:
+        if not _MACHINE.match(text):
+            raise NumberError(_("Give a number such as 15000.5 (no thousands separators)."))
+        normalised = text
+    else:
+        decimal, thousands = separators(language)
+        group = f"[{re.escape(thousands)}{_SPACES}]"
+        pattern = (
+            rf"^(?P<sign>[-+]?)(?P<whole>\d{{1,3}}(?:{group}\d{{3}})+|\d+)"
+            rf"(?:{re.escape(decimal)}(?P<fraction>\d+))?$"
+        )
+        match = re.match(pattern, text)
+        if match is None:
+            raise NumberError(how_to_write(language))
+        whole = re.sub(r"\D", "", match["whole"])
+        normalised = f"{match['sign']}{whole}"
+        if match["fraction"]:
+            normalised += f".{match['fraction']}"
+    try:
+        value = Decimal(normalised)
+    except InvalidOperation as exc:  # pragma: no cover - the patterns admit only valid text
+        raise NumberError(_("Give a number.")) from exc
+    if (
+        not value.is_finite()
+        or len(value.as_tuple().digits) > _MAX_DIGITS
+        or value.adjusted() > _MAX_MAGNITUDE
+    ):
+        raise NumberError(_("This number is too large."))
+    # Trailing zeros are not precision someone asked for: "0,1500" has four places of which
+    # two matter.
+    if places is not None and -int(value.normalize().as_tuple().exponent) > places:
+        if places == 0:
+            raise NumberError(_("Give a whole number."))
+        raise NumberError(
+            _("At most %(places)d decimal places.") % {"places": places}
+            if places != 1
+            else _("At most one decimal place.")
+        )
+    return value
+
+
+def form_language() -> str:
+    """The language the current request's page was shown in (the project default outside one)."""
+    return get_language() or "vi"

@@ -1,0 +1,89 @@
+"""Numbers as typed in each language: the parser never misreads, and round-trips what pages show."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+from django.utils.formats import number_format
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("15.000", "vi", Decimal(15000)),
+        ("15000", "vi", Decimal(15000)),
+        ("5000,5", "vi", Decimal("5000.5")),
+        ("45.000", "vi", Decimal(45000)),
+        ("1.234.567,25", "vi", Decimal("1234567.25")),
+        ("0,1500", "vi", Decimal("0.15")),
+        ("15 000", "vi", Decimal(15000)),
+        ("15\u202f000,5", "vi", Decimal("15000.5")),
+        ("15,000", "en", Decimal(15000)),
+        ("15000.5", "en", Decimal("15000.5")),
+        ("15,000.5", "zh-hans", Decimal("15000.5")),
+        ("１５．０００", "vi", Decimal(15000)),  # fullwidth, as a Chinese keyboard types it
+        ("١٥٠٠٠", "vi", Decimal(15000)),  # Arabic-Indic digits
+        ("15000.5", None, Decimal("15000.5")),
+        (20000, None, Decimal(20000)),
+    ],
+)
+def test_reads_what_people_mean(text: object, language: str | None, expected: Decimal) -> None:
+    assert parse_decimal(text, language=language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("15.5", "vi"),  # a Vietnamese "." groups thousands: 15.5 is neither 155 nor 15.5
+        ("15,5", "en"),
+        ("1.5.0", "vi"),
+        ("15,000", None),  # the API takes no thousands separators
+        ("15.000,5,5", "vi"),
+        ("1e309", None),
+        ("abc", "vi"),
+        ("", "vi"),
+        ("NaN", None),
+        (True, None),
+    ],
+)
+def test_refuses_what_it_cannot_read_for_sure(text: object, language: str | None) -> None:
+    with pytest.raises(NumberError):
+        parse_decimal(text, language=language)
+
+
+def test_the_error_says_how_to_write_it_in_the_page_language() -> None:
+    with translation.override("vi"), pytest.raises(NumberError) as caught:
+        parse_decimal("15.5", language="vi")
+    assert "15.000" in caught.value.message
+    assert "15,5" in caught.value.message
+
+
+def test_places() -> None:
+    assert parse_decimal("15.000,50", language="vi", places=1) == Decimal("15000.5")
+    with pytest.raises(NumberError):
+        parse_decimal("15.000,25", language="vi", places=1)
+    with pytest.raises(NumberError):
+        parse_decimal("1,5", language="vi", places=0)
+
+
+def test_ascii_digits_folds_other_scripts() -> None:
+    assert ascii_digits("29C-१२३.४५") == "29C-123.45"
+
+
+@given(
+    st.decimals(min_value=0, max_value=Decimal("1e11"), places=2, allow_nan=False),
+    st.sampled_from(["vi", "en", "zh-hans"]),
+    st.booleans(),
+)
+def test_what_a_page_shows_reads_back_as_the_same_number(
+    value: Decimal, language: str, grouping: bool
+) -> None:
+    with translation.override(language):
+        shown = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=grouping)
+    assert parse_decimal(shown, language=language) == value
