@@ -19,6 +19,12 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="cuakhau-media-")
     # PBKDF2 with its full work factor would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The tests pay through the demo provider, which a production start leaves off.
+    from fees import providers
+
+    settings.CUAKHAU_DEMO_PAYMENTS = True
+    if providers.get(providers.DemoProvider.code) is None:
+        providers.register(providers.DemoProvider())
 
 
 @pytest.fixture

@@ -237,6 +237,8 @@ CUAKHAU_REBOOK_CUTOFF_MINUTES = env_int("CUAKHAU_REBOOK_CUTOFF_MINUTES", 60, min
 CUAKHAU_MAX_REBOOKINGS = env_int("CUAKHAU_MAX_REBOOKINGS", 3, minimum=0)
 #: Plate cameras: how far a post's timestamp may be from the server clock.
 CUAKHAU_DEVICE_MAX_SKEW_SECONDS = env_int("CUAKHAU_DEVICE_MAX_SKEW_SECONDS", 300, minimum=1)
+# How late a camera may deliver a read it buffered (e.g. while its link was down).
+CUAKHAU_DEVICE_READ_MAX_AGE_HOURS = env_int("CUAKHAU_DEVICE_READ_MAX_AGE_HOURS", 24, minimum=1)
 #: Notifications: the SMS gateway (empty: messages to drivers go to the console log).
 CUAKHAU_SMS_GATEWAY_URL = env_str("CUAKHAU_SMS_GATEWAY_URL", "")
 CUAKHAU_SMS_GATEWAY_TOKEN = env_secret("CUAKHAU_SMS_GATEWAY_TOKEN") or ""
@@ -249,7 +251,9 @@ CUAKHAU_MIN_RANDOM_SELECTION = env_share("CUAKHAU_MIN_RANDOM_SELECTION", "0.02")
 #: (older uncharged stays go to the board's worklist); after how many days a paid trip that has
 #: not crossed is listed for reconciliation.
 CUAKHAU_PAYMENT_MAX_SKEW_SECONDS = env_int("CUAKHAU_PAYMENT_MAX_SKEW_SECONDS", 300, minimum=1)
-CUAKHAU_DEMO_PAYMENTS = env_bool("CUAKHAU_DEMO_PAYMENTS", True)
+# The demo provider "pays" without money: only for the demo (`cuakhau serve --demo` turns it on)
+# and tests; `check --deploy` warns when it is on.
+CUAKHAU_DEMO_PAYMENTS = env_bool("CUAKHAU_DEMO_PAYMENTS", False)
 CUAKHAU_DEMO_PAYMENT_SECRET = env_secret("CUAKHAU_DEMO_PAYMENT_SECRET") or ""
 CUAKHAU_YARD_CHARGE_WINDOW_HOURS = env_int("CUAKHAU_YARD_CHARGE_WINDOW_HOURS", 48, minimum=1)
 CUAKHAU_PAID_NOT_CROSSED_DAYS = env_int("CUAKHAU_PAID_NOT_CROSSED_DAYS", 7, minimum=1)

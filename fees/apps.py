@@ -9,7 +9,7 @@ class FeesConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from fees import providers, services, views
+        from fees import checks, providers, services, views  # noqa: F401 - checks register
         from notifications.dispatch import register_job
         from shipments import lifecycle, panels
 

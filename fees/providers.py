@@ -80,7 +80,10 @@ class DemoProvider:
         body = json.dumps(
             {
                 "request": request.reference,
-                "txn_id": f"DEMO-{secrets.token_hex(8).upper()}",
+                # One transaction per checkout: a second confirm of the same checkout (a double
+                # click, two tabs, a retry) is the same transaction, so the unique
+                # (provider, txn id) constraint lets only one payment and one receipt through.
+                "txn_id": f"DEMO-{request.reference}{'' if succeeded else '-DECLINED'}",
                 "status": "succeeded" if succeeded else "failed",
                 "amount_vnd": amount_vnd,
                 "paid_at": timezone.now().isoformat(),

@@ -812,6 +812,44 @@ class Ingested:
         return self.pk is None
 
 
+def _read_time(raw: Any, errors: dict[str, list[str]]) -> datetime | None:
+    """The read time of a camera event, refused unless it is within a window of the server clock.
+
+    The signature's clock check covers only when the request was sent: a signed body may still
+    say 0001-01-01T00:00:00+14:00 (stored as a timestamp that cannot be read back, which once
+    stopped the whole queue) or 2020 (which charged a 60,000-hour yard stay). A camera that
+    buffered its reads while offline may send them late, up to the configured age.
+    """
+    try:
+        at = parse_datetime(raw) if isinstance(raw, str) and len(raw) <= 40 else None
+    except (ValueError, OverflowError):
+        at = None
+    if at is None or timezone.is_naive(at):
+        errors["at"] = [_("Give the time of the read with its time zone (ISO 8601).")]
+        return None
+    now = timezone.now()
+    oldest = now - timedelta(hours=settings.CUAKHAU_DEVICE_READ_MAX_AGE_HOURS)
+    latest = now + timedelta(seconds=settings.CUAKHAU_DEVICE_MAX_SKEW_SECONDS)
+    try:
+        within = oldest <= at <= latest
+    except OverflowError:
+        within = False
+    if not within:
+        errors["at"] = [
+            _(
+                "The read time must be between %(hours)d hours ago and %(seconds)d seconds "
+                "from now (server clock %(now)s)."
+            )
+            % {
+                "hours": settings.CUAKHAU_DEVICE_READ_MAX_AGE_HOURS,
+                "seconds": settings.CUAKHAU_DEVICE_MAX_SKEW_SECONDS,
+                "now": now.isoformat(timespec="seconds"),
+            }
+        ]
+        return None
+    return at
+
+
 def _parse_event(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body or b"{}")
@@ -823,9 +861,7 @@ def _parse_event(body: bytes) -> dict[str, Any]:
     event_id = data.get("event_id")
     if not isinstance(event_id, str) or not 1 <= len(event_id) <= 64:
         errors["event_id"] = [_("Give a unique id of 1 to 64 characters.")]
-    at = parse_datetime(str(data.get("at", ""))) if data.get("at") else None
-    if at is None or timezone.is_naive(at):
-        errors["at"] = [_("Give the time of the read with its time zone (ISO 8601).")]
+    at = _read_time(data.get("at"), errors)
     reads = data.get("reads")
     parsed: list[Read] = []
     if not isinstance(reads, list) or not 1 <= len(reads) <= 10:

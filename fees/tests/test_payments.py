@@ -388,3 +388,77 @@ def test_paying_when_nothing_is_due_explains_itself_on_the_page(world: World) ->
     assert response.status_code == 200
     assert "Chuyến hàng này không còn khoản phải nộp." in response.content.decode()
     assert PaymentRequest.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirms_of_one_demo_checkout_pay_once(world: World) -> None:
+    """Issue 11, finding 5: ten confirms of one checkout once gave seven receipts.
+
+    On PostgreSQL ten threads confirm at once, each with its own connection; SQLite (one writer
+    at a time) runs them in turn. Either way: one payment, one receipt, the rest refused."""
+    declaration = _veg(world)
+    request = _request(world, declaration)
+    url = f"/fees/demo-pay/{request.reference}/"
+    parallel = connection.vendor == "postgresql"
+    count = 10
+    barrier = threading.Barrier(count if parallel else 1)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def confirm() -> None:
+        try:
+            web = Client()
+            web.force_login(world.owner)
+            barrier.wait(timeout=30)
+            response = web.post(url, {"action": "pay"})
+            with lock:
+                statuses.append(response.status_code)
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    if parallel:
+        threads = [threading.Thread(target=confirm) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    else:
+        for _ in range(count):
+            confirm()
+    assert not errors, errors
+    assert len(statuses) == count
+    assert all(s in (302, 409) for s in statuses), statuses
+    assert Payment.objects.filter(request=request).count() == 1
+    assert Receipt.objects.filter(declaration=declaration).count() == 1
+    assert services.ledger(declaration).balance == 0
+
+
+def test_demo_payments_are_off_unless_asked_for_and_deploy_checks_warn(settings) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    from fees.checks import demo_payments_off
+
+    env = {k: v for k, v in os.environ.items() if k != "CUAKHAU_DEMO_PAYMENTS"}
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from fees import providers; "
+            "print(providers.get('demo') is None)",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "cuakhau.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.strip() == "True", probe.stderr
+    settings.CUAKHAU_DEMO_PAYMENTS = True
+    assert [w.id for w in demo_payments_off()] == ["cuakhau.W101"]
+    settings.CUAKHAU_DEMO_PAYMENTS = False
+    assert demo_payments_off() == []

@@ -362,3 +362,41 @@ def test_the_yard_console_offers_the_trips_to_choose_from(world: World) -> None:
     assert done.status_code == 302
     assert Declaration.objects.get(pk=trips[1].pk).state == TruckState.ARRIVED
     assert Declaration.objects.get(pk=trips[0].pk).state == TruckState.DECLARED
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "0001-01-01T00:00:00+14:00",  # once stored unreadable and stopped the queue
+        "9999-12-31T23:59:59-14:00",
+        "2020-01-01T08:00:00+07:00",  # once charged a 60,629-hour yard stay
+        "2099-01-01T08:00:00+07:00",  # once moved a truck to "arrived" in 2099
+        "2026-13-45T99:00:00+07:00",
+        "2026-11-30T08:00:00+99:00",
+        "2026-11-30T08:00:00",  # no time zone
+    ],
+)
+def test_read_times_outside_the_window_are_refused_and_the_queue_goes_on(
+    world: World, cameras: dict, at: str
+) -> None:
+    declaration = _admitted(world)
+    body = json.dumps(
+        {"event_id": uuid.uuid4().hex, "at": at, "reads": [{"plate": "29C-123.45"}]}
+    ).encode()
+    refused = _post(cameras["gate_in"], [], body=body)
+    assert refused.status_code == 400, refused.content
+    assert "at" in refused.json()["error"]["fields"]
+    assert not PlateEvent.objects.exists()
+    # A late read within the window is still taken, and the queue applies it.
+    late = json.dumps(
+        {
+            "event_id": uuid.uuid4().hex,
+            "at": (timezone.now() - timedelta(hours=2)).isoformat(),
+            "reads": [{"plate": "29C-123.45", "confidence": 0.9}],
+        }
+    ).encode()
+    assert _post(cameras["gate_in"], [], body=late).status_code == 202
+    services.process_events()
+    declaration.refresh_from_db()
+    assert declaration.state == TruckState.ARRIVED
+    assert Client().get("/api/v1/board/").status_code == 200

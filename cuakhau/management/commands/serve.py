@@ -37,6 +37,10 @@ class Command(BaseCommand):
             call_command("load_reference", verbosity=0)
             if options["demo"]:
                 call_command("demo", if_empty=True)
+        if options["demo"]:
+            # The demo's payments go through the demo provider (no money); a production start
+            # without --demo never registers it unless CUAKHAU_DEMO_PAYMENTS says so.
+            os.environ.setdefault("CUAKHAU_DEMO_PAYMENTS", "1")
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which(
             "gunicorn"
         )
