@@ -30,7 +30,8 @@ WORKLIST_ROLES = roles(OFFICER_ROLES, Role.BOARD)
 
 def _field(request: Request, name: str) -> Any:
     data = request.data
-    return data.get(name, "") if isinstance(data, dict) else ""
+    value = data.get(name, "") if isinstance(data, dict) else ""
+    return value if isinstance(value, str) else ""
 
 
 RULE_READERS = roles(Role.CUSTOMS, Role.CUSTOMS_ADMIN)

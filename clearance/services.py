@@ -58,7 +58,7 @@ from clearance.models import (
     TimeLimit,
 )
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from cuakhau.numbers import NumberError, parse_decimal
+from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
 from gates.models import Gate
 from gates.services import hours_on
 from notifications import services as notifications
@@ -837,8 +837,8 @@ def check_rule_input(data: RuleInput, *, existing: SelectivityRule | None) -> Se
             _("Unknown: %(bad)s. Use: %(good)s.")
             % {"bad": ", ".join(map(str, bad)), "good": ", ".join(Direction.values)}
         ]
-    prefixes = [str(p) for p in _as_list(data.hs_prefixes)]
-    if bad := [p for p in prefixes if not (p.isdigit() and 2 <= len(p) <= 4)]:
+    prefixes = [ascii_digits(str(p)).strip() for p in _as_list(data.hs_prefixes)]
+    if bad := [p for p in prefixes if not (p.isascii() and p.isdigit() and 2 <= len(p) <= 4)]:
         errors["hs_prefixes"] = [
             _("Unknown: %s. Give HS chapters (2 digits) or headings (4 digits).") % ", ".join(bad)
         ]

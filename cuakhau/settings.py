@@ -65,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the language and the user are known (its 400 page speaks and shows the menu), before
+    # any view: NUL, surrogates, control and bidi characters, JSON too deep.
+    "cuakhau.inputguard.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -173,7 +176,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "cuakhau.api.BoundedPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cuakhau.api.exception_handler",
@@ -237,6 +240,9 @@ CUAKHAU_REBOOK_CUTOFF_MINUTES = env_int("CUAKHAU_REBOOK_CUTOFF_MINUTES", 60, min
 CUAKHAU_MAX_REBOOKINGS = env_int("CUAKHAU_MAX_REBOOKINGS", 3, minimum=0)
 #: Plate cameras: how far a post's timestamp may be from the server clock.
 CUAKHAU_DEVICE_MAX_SKEW_SECONDS = env_int("CUAKHAU_DEVICE_MAX_SKEW_SECONDS", 300, minimum=1)
+# Input bounds (cuakhau.inputguard and the API's pagination).
+CUAKHAU_MAX_JSON_DEPTH = env_int("CUAKHAU_MAX_JSON_DEPTH", 32, minimum=4)
+CUAKHAU_API_MAX_LIMIT = env_int("CUAKHAU_API_MAX_LIMIT", 500, minimum=1)
 # How late a camera may deliver a read it buffered (e.g. while its link was down).
 CUAKHAU_DEVICE_READ_MAX_AGE_HOURS = env_int("CUAKHAU_DEVICE_READ_MAX_AGE_HOURS", 24, minimum=1)
 #: Notifications: the SMS gateway (empty: messages to drivers go to the console log).

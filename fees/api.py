@@ -463,18 +463,7 @@ class ReconciliationView(APIView):
     )
     def get(self, request: Request) -> Response:
         gate = request.query_params.get("gate", "")
-        raw_days = request.query_params.get("days", "")
-        days = None
-        if raw_days:
-            try:
-                days = int(raw_days)
-            except ValueError:
-                days = 0
-            if days < 1:
-                raise InvalidInput(
-                    _("Give a whole number of days."),
-                    fields={"days": [_("Give a whole number of days, 1 or more.")]},
-                )
+        days = services.parse_days(request.query_params.get("days", ""))
         trips = list(reports.crossed_unpaid(gate)[:500])
         owed = reports.owed(d.pk for d in trips)
         crossed = [

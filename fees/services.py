@@ -950,6 +950,22 @@ class ReductionInput:
     number_language: str | None = None
 
 
+MAX_DAYS = 3660
+
+
+def parse_days(raw: Any) -> int | None:
+    """A number of days from a query string (blank: None); 1 to about ten years, else 400."""
+    text = ascii_digits(str(raw or "")).strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text[:6]) <= MAX_DAYS or len(text) > 6:
+        raise InvalidInput(
+            _("Give a whole number of days."),
+            fields={"days": [_("Give a whole number of days, 1 to %d.") % MAX_DAYS]},
+        )
+    return int(text)
+
+
 def parse_day(raw: Any) -> date | None:
     if isinstance(raw, date):
         return raw

@@ -453,9 +453,9 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         return refused
     gate = request.GET.get("gate", "")
     try:
-        days = int(request.GET.get("days", "") or 0) or None
-    except ValueError:
-        days = None
+        days = services.parse_days(request.GET.get("days", ""))
+    except DomainError as exc:
+        return _refuse(request, exc.status, exc.message)
     crossed = list(reports.crossed_unpaid(gate)[:200])
     owed = reports.owed(d.pk for d in crossed)
     for declaration in crossed:

@@ -16,6 +16,8 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
+from cuakhau.numbers import ascii_digits
+
 PLATE_HELP = _(
     "Enter a Vietnamese plate such as 29C-123.45 (trailer 29R-012.34) "
     "or a Chinese plate such as 桂A·12345."
@@ -41,7 +43,9 @@ def normalize_plate(raw: str) -> tuple[str, str]:
 
     ``29c 123.45`` becomes ``29C-123.45``; ``桂a12345`` becomes ``桂A·12345``.
     """
-    text = (raw or "").strip().upper()
+    # Fullwidth, Arabic-Indic or Devanagari digits are the same plate: without folding them,
+    # "２９C-１２３.４５" was once registered as a new vehicle beside 29C-123.45.
+    text = ascii_digits(raw or "").strip().upper()
     compact_cn = _SEPARATORS.sub("", text)
     if match := _CN_PLATE.match(compact_cn):
         province, office, rest = match.groups()
@@ -72,7 +76,7 @@ _NOT_PLATE = re.compile(r"[^0-9A-Z\u4e00-\u9fff]")
 def ocr_key(raw: str) -> str:
     """A plate reduced to what a camera can tell apart: no separators, confusable characters
     merged (0/O/D, 1/I, 8/B, 5/S, 2/Z). Two reads of one plate have the same key."""
-    return _NOT_PLATE.sub("", (raw or "").upper()).translate(_OCR_CONFUSIONS)
+    return _NOT_PLATE.sub("", ascii_digits(raw or "").upper()).translate(_OCR_CONFUSIONS)
 
 
 def normalize_vn_tax_code(raw: str) -> str:
