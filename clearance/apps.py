@@ -12,6 +12,7 @@ class ClearanceConfig(AppConfig):
 
         lifecycle.register_effect("arrive", services.on_arrive)
         lifecycle.register_guard("clear", services.guard_clear)
+        lifecycle.register_guard("reject", services.guard_reject)
         lifecycle.register_effect("cancel", services.on_leave)
         lifecycle.register_effect("reject", services.on_leave)
         panels.register(views.clearance_panel)

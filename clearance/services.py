@@ -301,6 +301,30 @@ def guard_clear(declaration: Declaration, move: Transition, actor: User | None) 
         )
 
 
+def guard_reject(declaration: Declaration, move: Transition, actor: User | None) -> None:
+    """An agency rejects a truck only through its own check of it.
+
+    Customs may always reject a truck at its gate. Quarantine, the border guard and health may
+    reject only a truck their agency has a check on: without this a health officer could reject
+    any truck while the board had the health check switched off and no inspection existed.
+    """
+    if actor is None or actor.has_full_access or actor.role not in OFFICER_ROLES:
+        return
+    if actor.role == Role.CUSTOMS:
+        return
+    agencies = [a for a, role in AGENCY_ROLE.items() if role == actor.role]
+    has_check = (
+        Check.objects.filter(declaration=declaration, agency__in=agencies)
+        .exclude(status=CheckStatus.WITHDRAWN)
+        .exists()
+    )
+    if not has_check:
+        raise NotAllowed(
+            _("Your agency has no check on this truck, so it cannot reject it."),
+            code="no_check",
+        )
+
+
 def _clear_if_done(declaration: Declaration, by: User | None) -> bool:
     pending = (
         Check.objects.filter(declaration=declaration)

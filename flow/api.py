@@ -15,19 +15,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
 from accounts.choices import Role
 from accounts.permissions import PUBLIC, roles
 from cuakhau.errors import NotFound
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
 from flow import board, planning, services
+from flow import policy as rules
 from flow.choices import AdmissionStatus, EventKind
 from flow.models import AdmissionDecision, Booking, PlateEvent
 from gates.choices import Flow
 from gates.models import Gate
 from shipments.models import Declaration
 
-YARD = roles(Role.YARD_OPERATOR, Role.BOARD)
 GATE_CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, description="gate code")
 
 
@@ -74,11 +75,11 @@ class BookingViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
     lookup_field = "declaration__reference"
     lookup_url_kwarg = "reference"
     permission_roles = {
-        "list": roles(Role.DECLARANT, Role.DRIVER, Role.YARD_OPERATOR, Role.BOARD),
-        "retrieve": roles(Role.DECLARANT, Role.DRIVER, Role.YARD_OPERATOR, Role.BOARD),
-        "create": roles(Role.DECLARANT),
-        "cancel": roles(Role.DECLARANT),
-        "rebook": roles(Role.DECLARANT),
+        "list": rules.SEE_BOOKINGS.roles,
+        "retrieve": rules.SEE_BOOKINGS.roles,
+        "create": rules.BOOK.roles,
+        "cancel": rules.CHANGE_BOOKING.roles,
+        "rebook": rules.CHANGE_BOOKING.roles,
     }
     filterset_fields = ("status", "lane")
 
@@ -209,11 +210,11 @@ class YardEventViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
     serializer_class = PlateEventSerializer
     filterset_fields = ("status", "kind")
     permission_roles = {
-        "list": YARD,
-        "retrieve": YARD,
-        "create": roles(Role.YARD_OPERATOR),
-        "correct": roles(Role.YARD_OPERATOR),
-        "dismiss": roles(Role.YARD_OPERATOR),
+        "list": rules.SEE_YARD.roles,
+        "retrieve": rules.SEE_YARD.roles,
+        "create": rules.WORK_YARD.roles,
+        "correct": rules.WORK_YARD.roles,
+        "dismiss": rules.WORK_YARD.roles,
     }
 
     def base_queryset(self) -> QuerySet[PlateEvent]:
@@ -269,7 +270,7 @@ class CallForwardViewSet(viewsets.ViewSet):
     """Per gate, the order in which cleared trucks go to the border (the engine's green lane)."""
 
     lookup_field = "code"
-    permission_roles = {"retrieve": YARD, "call": YARD}
+    permission_roles = {"retrieve": rules.SEE_YARD.roles, "call": rules.CALL_FORWARD.roles}
 
     def _gate(self, code: str) -> Gate:
         gate = Gate.objects.filter(code=code, is_active=True).first()
@@ -281,10 +282,7 @@ class CallForwardViewSet(viewsets.ViewSet):
     def retrieve(self, request: Request, code: str | None = None) -> Response:
         gate = self._gate(str(code))
         user = actor(request)
-        if (
-            user.role == Role.YARD_OPERATOR
-            and not Gate.objects.filter(pk=gate.pk, staff=user).exists()
-        ):
+        if not policy.allows(user, rules.SEE_YARD, gate):
             raise NotFound(_("No such gate."))
         order = planning.call_order(gate)
         rows = {d.pk: d for d in Declaration.objects.filter(pk__in=order).select_related("vehicle")}
@@ -340,7 +338,7 @@ class AdmissionViewSet(RestrictedReadOnlyViewSet):
     permission_roles = {
         "list": roles(PUBLIC),
         "retrieve": roles(PUBLIC),
-        "override": roles(Role.BOARD),
+        "override": rules.MANAGE_ADMISSION.roles,
     }
 
     def base_queryset(self) -> QuerySet[AdmissionDecision]:
@@ -372,7 +370,7 @@ class CapacityInputSerializer(serializers.Serializer[Any]):
 class CapacityView(APIView):
     """The board announces a gate's capacity from a given time on."""
 
-    permission_roles = {"post": roles(Role.BOARD)}
+    permission_roles = {"post": rules.MANAGE_ADMISSION.roles}
 
     @extend_schema(request=CapacityInputSerializer, responses={201: CapacityInputSerializer})
     def post(self, request: Request) -> Response:
@@ -400,7 +398,7 @@ class NoShowSerializer(serializers.Serializer[Any]):
 class NoShowView(APIView):
     """Enterprises by no-shows in the last 30 days, for the board."""
 
-    permission_roles = {"retrieve": roles(Role.BOARD)}
+    permission_roles = {"retrieve": rules.MANAGE_ADMISSION.roles}
 
     @extend_schema(responses=NoShowSerializer(many=True))
     def get(self, request: Request) -> Response:

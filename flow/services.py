@@ -25,13 +25,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
+from accounts import policy
 from accounts.models import User
-from accounts.scoping import Action, gate_ids
+from accounts.scoping import Action
 from audit import services as audit
 from cuakhau.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from cuakhau.signing import check_signed
 from flow import board, planning
+from flow import policy as rules
 from flow.choices import AdmissionStatus, BookingStatus, EventKind, EventStatus, Lane
 from flow.models import AdmissionDecision, Booking, Device, PlateEvent, Slot, YardVisit
 from flow.plates import Candidate, Read, reconcile
@@ -131,10 +132,9 @@ def _held_days(gate: Gate, flow: str) -> set[date]:
 
 
 def _bookable(actor: User, reference: str) -> Declaration:
-    if not (actor.has_full_access or actor.role == Role.DECLARANT):
-        raise NotAllowed(_("Only declarants book crossing slots."))
+    policy.require(actor, rules.BOOK)
     declaration = (
-        Declaration.objects.restrict(actor, Action.CHANGE)
+        policy.restrict(Declaration.objects.all(), actor, rules.BOOK, states=False)
         .select_related("gate", "route", "vehicle")
         .filter(reference=reference)
         .first()
@@ -304,8 +304,9 @@ def do_book(*, actor: User, reference: str, starts_at: datetime | None) -> Booki
 
 
 def _active_booking(actor: User, reference: str) -> Booking:
+    policy.require(actor, rules.CHANGE_BOOKING)
     booking = (
-        Booking.objects.restrict(actor, Action.CHANGE)
+        policy.restrict(Booking.objects.all(), actor, rules.CHANGE_BOOKING)
         .select_related("slot", "declaration", "declaration__gate", "declaration__route")
         .filter(declaration__reference=reference, status=BookingStatus.ACTIVE)
         .first()
@@ -506,8 +507,7 @@ def do_publish_capacity(
     reason: str,
 ) -> CapacityPlan:
     """The board announces a gate's capacity from a time on; earlier plans stay as history."""
-    if not (actor.has_full_access or actor.role == Role.BOARD):
-        raise NotAllowed(_("Only the gate management board publishes capacity."))
+    policy.require(actor, rules.MANAGE_ADMISSION)
     errors: dict[str, list[str]] = {}
     gate = Gate.objects.filter(code=gate_code, is_active=True).first()
     if gate is None:
@@ -748,8 +748,7 @@ def _hold_message(
 def do_override_admission(
     *, actor: User, decision_id: int, status: str, reason: str
 ) -> AdmissionDecision:
-    if not (actor.has_full_access or actor.role == Role.BOARD):
-        raise NotAllowed(_("Only the gate management board overrides admission."))
+    policy.require(actor, rules.MANAGE_ADMISSION)
     errors: dict[str, list[str]] = {}
     if status not in AdmissionStatus.values:
         errors["status"] = [_("Choose open or held.")]
@@ -1093,9 +1092,8 @@ def _apply(event: PlateEvent, declaration_id: int, yard_id: int | None, label: s
 
 
 def _yard_staff(actor: User, gate: Gate) -> None:
-    if actor.has_full_access:
-        return
-    if actor.role != Role.YARD_OPERATOR or gate.pk not in gate_ids(actor):
+    if not policy.allows(actor, rules.WORK_YARD, gate):
+        # Gates are public: say who may, rather than "not found".
         raise NotAllowed(_("Only yard operators at %s record yard events.") % gate.name)
 
 
@@ -1291,11 +1289,7 @@ def do_call_next(*, actor: User, gate_code: str, count: Any) -> list[Declaration
     gate = Gate.objects.filter(code=gate_code).first()
     if gate is None:
         raise NotFound(_("No such gate."))
-    if not (
-        actor.has_full_access
-        or actor.role == Role.BOARD
-        or (actor.role == Role.YARD_OPERATOR and gate.pk in gate_ids(actor))
-    ):
+    if not policy.allows(actor, rules.CALL_FORWARD, gate):
         raise NotAllowed(_("Only the yard operators at %s and the board call trucks.") % gate.name)
     try:
         n = int(str(count).strip())

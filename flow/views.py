@@ -15,18 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.choices import Role
+from accounts import policy
 from accounts.models import User
-from accounts.scoping import gate_ids
 from cuakhau.api import error_body
 from cuakhau.errors import DomainError
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from flow import board, services
+from flow import policy as rules
 from flow.choices import AdmissionStatus, BookingStatus, EventKind, EventStatus
 from flow.models import AdmissionDecision, Booking, PlateEvent
 from gates.choices import Flow
 from gates.models import Gate
-from shipments.choices import TruckState
 from shipments.models import Declaration
 from shipments.panels import Panel
 from shipments.validators import ocr_key
@@ -54,11 +53,7 @@ def _booking_context(request: HttpRequest, declaration: Declaration) -> dict[str
         .select_related("slot")
         .first()
     )
-    may_book = (
-        user.role == Role.DECLARANT
-        and user.enterprise_id == declaration.enterprise_id
-        and declaration.state in (TruckState.DECLARED, TruckState.ADMITTED)
-    )
+    may_book = policy.allows(user, rules.BOOK, declaration)
     offers = services.offers(declaration=declaration) if may_book else []
     days: dict[str, list[services.SlotOffer]] = {}
     for offer in offers:
@@ -71,13 +66,14 @@ def _booking_context(request: HttpRequest, declaration: Declaration) -> dict[str
         .select_related("slot")
         .order_by("-created_at")[:10],
         "may_book": may_book,
+        "may_change": booking is not None and policy.allows(user, rules.CHANGE_BOOKING, booking),
         "days": days,
     }
 
 
 def booking_panel(request: HttpRequest, declaration: Declaration) -> Panel | None:
     user = actor(request)
-    if user.role not in (Role.DECLARANT, Role.BOARD, Role.YARD_OPERATOR, Role.ADMIN, Role.DRIVER):
+    if not policy.allows(user, rules.SEE_BOOKINGS):
         return None
     return Panel("flow/_booking_panel.html", _booking_context(request, declaration))
 
@@ -116,10 +112,9 @@ def book(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 
 
 def _console_gates(user: User) -> list[Gate]:
-    gates = Gate.objects.filter(is_active=True, mode="road")
-    if user.role == Role.YARD_OPERATOR:
-        gates = gates.filter(pk__in=gate_ids(user))
-    return list(gates)
+    return list(
+        policy.restrict(Gate.objects.filter(is_active=True, mode="road"), user, rules.SEE_YARD)
+    )
 
 
 def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None) -> HttpResponse:
@@ -175,7 +170,7 @@ def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None)
 
 def _console_gate(request: HttpRequest, code: str) -> Gate | None:
     user = actor(request)
-    if not (user.role in (Role.YARD_OPERATOR, Role.BOARD) or user.has_full_access):
+    if not policy.role_allows(user, rules.SEE_YARD):
         return None
     return next((g for g in _console_gates(user) if g.code == code), None)
 
@@ -184,8 +179,8 @@ def _console_gate(request: HttpRequest, code: str) -> Gate | None:
 @require_GET
 def yard(request: HttpRequest, code: str = "") -> HttpResponse:
     user = actor(request)
-    if not (user.role in (Role.YARD_OPERATOR, Role.BOARD) or user.has_full_access):
-        return _refuse(request, 403, _("The yard console is for yard operators and the board."))
+    if not policy.role_allows(user, rules.SEE_YARD):
+        return _refuse(request, 403, rules.SEE_YARD.refusal)
     gates = _console_gates(user)
     gate = (
         next((g for g in gates if g.code == code), None) if code else (gates[0] if gates else None)
@@ -273,8 +268,7 @@ def _admission_page(request: HttpRequest, error: DomainError | None = None) -> H
 
 
 def _board_only(request: HttpRequest) -> bool:
-    user = actor(request)
-    return user.role == Role.BOARD or user.has_full_access
+    return policy.allows(actor(request), rules.MANAGE_ADMISSION)
 
 
 @login_required

@@ -143,9 +143,25 @@ def transitions_from(state: str) -> list[Transition]:
 
 
 def available_to(declaration: Declaration, user: User) -> list[Transition]:
-    """The moves a user could try on a declaration now (guards may still refuse)."""
-    return [
-        t
-        for t in transitions_from(declaration.state)
-        if user.has_full_access or user.role in t.roles
-    ]
+    """The moves a user may make on a declaration now: by role, and no guard that depends only
+    on who asks refuses (a guard refusing with ``NotAllowed``). Guards that refuse because of
+    the truck's state (``Conflict``: "checks pending") still show the button, whose answer then
+    explains what is missing."""
+    from cuakhau.errors import DomainError, NotAllowed
+
+    moves = []
+    for move in transitions_from(declaration.state):
+        if not (user.has_full_access or user.role in move.roles):
+            continue
+        refused_for_who = False
+        for guard in guards_for(move.name):
+            try:
+                guard(declaration, move, user)
+            except NotAllowed:
+                refused_for_who = True
+                break
+            except DomainError:
+                continue  # explained when the button is used
+        if not refused_for_who:
+            moves.append(move)
+    return moves
