@@ -23,8 +23,19 @@ def pytest_configure(config: pytest.Config) -> None:
     from fees import providers
 
     settings.CUAKHAU_DEMO_PAYMENTS = True
+    # Django empties tables with TRUNCATE between transactional tests on PostgreSQL; the audit
+    # tables refuse TRUNCATE unless the session allows it (audit migration 0003).
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_audit_truncate, dispatch_uid="cuakhau-test-truncate")
     if providers.get(providers.DemoProvider.code) is None:
         providers.register(providers.DemoProvider())
+
+
+def _allow_audit_truncate(sender: object, connection: object, **kwargs: object) -> None:
+    if getattr(connection, "vendor", "") == "postgresql":
+        with connection.cursor() as cursor:  # type: ignore[attr-defined]
+            cursor.execute("SET cuakhau.allow_audit_truncate = 'on'")
 
 
 @pytest.fixture

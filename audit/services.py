@@ -196,12 +196,96 @@ def iter_breaks(batch_size: int = 5000) -> Iterator[ChainBreak]:
     head = AuditHead.objects.filter(pk=1).first()
     last_seq = expected_seq - 1
     if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
-        yield ChainBreak(
-            last_seq + 1, f"the chain ends at #{last_seq} but its head says #{head.last_seq}"
+        if last_seq > head.last_seq:
+            # Rows beyond the head were written around the application: the first of them is
+            # the first bad row (it was once reported one row later).
+            yield ChainBreak(
+                head.last_seq + 1,
+                f"row #{head.last_seq + 1} was appended outside the application "
+                f"(the head says the chain ends at #{head.last_seq})",
+            )
+        elif last_seq < head.last_seq:
+            yield ChainBreak(
+                last_seq + 1, f"the chain ends at #{last_seq} but its head says #{head.last_seq}"
+            )
+        else:
+            yield ChainBreak(last_seq, "the last row does not match the head's hash")
+
+
+def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> tuple[int, ChainBreak | None]:
+    """Return the number of events checked and the first break, if any.
+
+    With ``checkpoints`` (heads recorded outside the database by :func:`checkpoint`), also
+    what the chain alone cannot show: rows removed together with the head (TRUNCATE, or a
+    DELETE from the end) and a chain altered and then hashed again from the altered row on.
+    """
+    first = next(iter_breaks(), None)
+    for mark in sorted(checkpoints, key=lambda c: c.seq):
+        found = _against_checkpoint(mark)
+        if found is not None and (first is None or found.seq < first.seq):
+            first = found
+    return AuditEvent.objects.count(), first
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain's head at one moment, to be kept (or published) outside the database."""
+
+    seq: int
+    hash: str
+    at: str
+    previous_seq: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"seq": self.seq, "hash": self.hash, "at": self.at, "previous_seq": self.previous_seq},
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> Checkpoint:
+        data = json.loads(line)
+        seq, digest = data.get("seq"), data.get("hash")
+        if not isinstance(seq, int) or seq < 0 or not isinstance(digest, str) or len(digest) != 64:
+            raise ValueError("a checkpoint line needs an integer 'seq' and a 64-hex 'hash'")
+        return cls(
+            seq=seq,
+            hash=digest,
+            at=str(data.get("at", "")),
+            previous_seq=int(data.get("previous_seq", 0) or 0),
         )
 
 
-def verify_chain() -> tuple[int, ChainBreak | None]:
-    """Return the number of events checked and the first break, if any."""
-    first = next(iter_breaks(), None)
-    return AuditEvent.objects.count(), first
+def checkpoint(previous: Checkpoint | None = None) -> Checkpoint:
+    """The head now: its sequence number and hash, read with the chain's lock held, so the
+    row it names is committed."""
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        seq, digest = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+    return Checkpoint(
+        seq=seq,
+        hash=digest,
+        at=timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
+        previous_seq=previous.seq if previous else 0,
+    )
+
+
+def _against_checkpoint(mark: Checkpoint) -> ChainBreak | None:
+    if mark.seq == 0:
+        return None
+    row = AuditEvent.objects.filter(seq=mark.seq).values_list("hash", flat=True).first()
+    if row is None:
+        have = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        return ChainBreak(
+            have + 1,
+            f"rows #{have + 1} to #{mark.seq} are gone: the checkpoint of {mark.at} recorded "
+            f"#{mark.seq} (truncated or deleted)",
+        )
+    if row != mark.hash:
+        return ChainBreak(
+            mark.previous_seq + 1,
+            f"row #{mark.seq} no longer has the hash the checkpoint of {mark.at} recorded: a row "
+            f"from #{mark.previous_seq + 1} to #{mark.seq} was changed and the chain hashed "
+            "again",
+        )
+    return None

@@ -3,7 +3,8 @@
 cuakhau serve [--demo] [--host H] [--port P] [--workers N]
 cuakhau demo [--days 30] [--seed 1]
 cuakhau load-reference
-cuakhau verify-audit
+cuakhau verify-audit [--checkpoint FILE]
+cuakhau audit-checkpoint [--append FILE]   the audit chain's head, to keep outside the database
 cuakhau dispatch [--once]       the outbox and periodic jobs (camera events, no-shows, admission,
                                 yard charges, refunds)
 cuakhau bench-events            plate events over HTTP (make bench)
@@ -20,6 +21,7 @@ ENGINE_COMMANDS = ("simulate", "scenario", "forecast")
 ALIASES = {
     "load-reference": "load_reference",
     "verify-audit": "verify_audit",
+    "audit-checkpoint": "audit_checkpoint",
     "bench-events": "bench_events",
     "bench-payments": "bench_payments",
 }
