@@ -444,6 +444,10 @@ class Refund(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     requested_at = models.DateTimeField(_("requested at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Set while a dispatcher is sending the refund to its provider (outside any transaction);
+    # a claim older than a few minutes is a dispatcher that died, and the refund is sent again
+    # (providers take the refund's id as their idempotency key).
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
 
     objects = RestrictedManager()
     scope = _TRIP_SCOPE

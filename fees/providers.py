@@ -47,7 +47,10 @@ class Provider(Protocol):
 
     def checkout_url(self, request: PaymentRequest) -> str: ...
 
-    def refund(self, refund: Refund) -> RefundOutcome: ...
+    def refund(self, refund: Refund) -> RefundOutcome:
+        """Send ``refund``; called outside any transaction and possibly more than once for one
+        refund (after a crash): use ``refund.pk`` as the provider's idempotency key."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -373,7 +373,20 @@ def do_rebook(*, actor: User, reference: str, starts_at: datetime | None) -> Boo
                 fields={"starts_at": [_("Choose a different hour.")]},
             )
         old = Booking.objects.select_for_update().get(pk=old.pk)
-        Slot.objects.select_for_update().get(pk=old.slot_id)
+        new_slot = slot_for(
+            gate=declaration.gate,
+            route=declaration.route,
+            flow=declaration.flow,
+            starts_at=starts_at,
+        )
+        # Both slots locked at once in key order: two trucks swapping hours would otherwise
+        # each hold one slot and wait for the other's.
+        list(
+            Slot.objects.select_for_update()
+            .filter(pk__in=[old.slot_id, new_slot.pk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         _release(old)
         old.status = BookingStatus.CANCELLED
         old.closed_at = now

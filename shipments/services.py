@@ -669,6 +669,10 @@ def do_transition(
             location=location,
             reason=reason.strip(),
         )
+        for effect in lifecycle.effects_for(transition):
+            effect(declaration, move, actor)
+        # The audit head is locked last, after the effects' rows (a cancelled trip's slot):
+        # taking it first while a booking holds the slot and waits for the head deadlocked.
         audit.record(
             action=f"declaration.{move.name}",
             obj=declaration,
@@ -678,8 +682,6 @@ def do_transition(
             after={"state": move.target, "reason": reason.strip(), "location": location},
             at=when,
         )
-        for effect in lifecycle.effects_for(transition):
-            effect(declaration, move, actor)
     return declaration
 
 

@@ -462,3 +462,41 @@ def test_demo_payments_are_off_unless_asked_for_and_deploy_checks_warn(settings)
     assert [w.id for w in demo_payments_off()] == ["cuakhau.W101"]
     settings.CUAKHAU_DEMO_PAYMENTS = False
     assert demo_payments_off() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refunds_call_the_provider_with_no_transaction_open(world: World) -> None:
+    """Issue 11, finding 8: the refund provider was called inside a locking transaction."""
+    from fees import providers
+
+    declaration = _veg(world)
+    request = _request(world, declaration)
+    for txn in ("BANK-A", "BANK-B"):
+        body = callback_body(request, txn_id=txn)
+        assert _post(body, **signed_headers(body)).status_code == 201
+    seen: list[tuple[bool, str | None]] = []
+
+    class WatchingBank(providers.DemoProvider):
+        def refund(self, refund: Refund) -> providers.RefundOutcome:
+            seen.append((connection.in_atomic_block, Refund.objects.get(pk=refund.pk).status))
+            if len(seen) == 1:
+                raise providers.ProviderError("bank timeout")
+            return super().refund(refund)
+
+    original = providers.get("demo")
+    providers.register(WatchingBank())
+    try:
+        assert services.process_refunds() == 0  # the bank timed out: tried again later
+        refund = Refund.objects.get()
+        assert (refund.status, refund.attempts, refund.claimed_at) == (
+            RefundStatus.REQUESTED,
+            1,
+            None,
+        )
+        assert refund.last_error == "bank timeout"
+        assert services.process_refunds() == 1
+    finally:
+        providers.register(original)  # type: ignore[arg-type]
+    assert seen == [(False, RefundStatus.REQUESTED), (False, RefundStatus.REQUESTED)]
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.COMPLETED and refund.attempts == 2

@@ -284,3 +284,65 @@ def test_fifty_concurrent_bookers_never_overbook(world: World) -> None:
     assert slot.booked_standard <= 12
     assert active.filter(lane=Lane.GREEN).count() == slot.booked_green
     assert Declaration.objects.filter(state=TruckState.ADMITTED).count() == 18
+
+
+@pytest.mark.django_db(transaction=True)
+def test_booking_and_cancelling_at_once_never_deadlock(world: World) -> None:
+    """Issue 11, finding 8: booking took the slot then the audit head, cancelling a trip the
+    head then the slot; on PostgreSQL the two could deadlock and the loser got a 500. Now every
+    path takes the audit head last. 12 trips book the hour while 12 booked trips are cancelled
+    (their slot given back) and 6 move to the hour, all at once; SQLite runs them in turn."""
+    route = world.gates["huu-nghi"].routes.get(code="tan-thanh")
+    set_capacity(world.gates["huu-nghi"], "exit", 60, route=route)
+    booked = [_trip(world, f"29C-{600 + i:03d}.{i:02d}") for i in range(18)]
+    fresh = [_trip(world, f"29C-{700 + i:03d}.{i:02d}") for i in range(12)]
+    hour = open_hour(booked[0])
+    later = open_hour(booked[0], after_hours=4)
+    for trip in booked:
+        services.do_book(actor=world.owner, reference=trip.reference, starts_at=hour)
+    parallel = connection.vendor == "postgresql"
+    jobs = (
+        [("book", t) for t in fresh]
+        + [("cancel", t) for t in booked[:12]]
+        + [("rebook", t) for t in booked[12:]]
+    )
+    barrier = threading.Barrier(len(jobs) if parallel else 1)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(kind: str, trip: Declaration) -> None:
+        try:
+            barrier.wait(timeout=30)
+            if kind == "book":
+                services.do_book(actor=world.owner, reference=trip.reference, starts_at=hour)
+            elif kind == "rebook":
+                services.do_rebook(actor=world.owner, reference=trip.reference, starts_at=later)
+            else:
+                shipments.do_transition(
+                    declaration_id=trip.pk, transition="cancel", actor=world.owner, reason="sold"
+                )
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    if parallel:
+        threads = [threading.Thread(target=run, args=job) for job in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    else:
+        for job in jobs:
+            run(*job)
+    assert not errors, errors
+    slot = Slot.objects.get(route=route, flow="exit", starts_at=hour)
+    moved_to = Slot.objects.get(route=route, flow="exit", starts_at=later)
+    assert slot.booked == Booking.objects.filter(slot=slot, status=BookingStatus.ACTIVE).count()
+    assert slot.booked == 12  # 18 - 12 cancelled - 6 moved + 12 new
+    assert moved_to.booked == 6
+    assert Declaration.objects.filter(state=TruckState.CANCELLED).count() == 12
+    from audit.services import verify_chain
+
+    assert verify_chain()[1] is None
