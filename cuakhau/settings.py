@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from cuakhau.env import (
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "csp",
     "cuakhau",
     "accounts",
     "audit",
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cuakhau.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,7 +134,12 @@ LOGOUT_REDIRECT_URL = "home"
 # Login throttling (django-axes): lock a username from one address after repeated failures.
 AXES_FAILURE_LIMIT = env_int("CUAKHAU_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CUAKHAU_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per user and address, per address across users (spraying), per user across addresses, each
+# with its own limit: accounts/throttle.py.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_HANDLER = "accounts.throttle.LoginThrottleHandler"
+CUAKHAU_LOGIN_IP_FAILURE_LIMIT = env_int("CUAKHAU_LOGIN_IP_FAILURE_LIMIT", 20, minimum=1)
+CUAKHAU_LOGIN_USER_FAILURE_LIMIT = env_int("CUAKHAU_LOGIN_USER_FAILURE_LIMIT", 10, minimum=1)
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -240,6 +248,29 @@ CUAKHAU_REBOOK_CUTOFF_MINUTES = env_int("CUAKHAU_REBOOK_CUTOFF_MINUTES", 60, min
 CUAKHAU_MAX_REBOOKINGS = env_int("CUAKHAU_MAX_REBOOKINGS", 3, minimum=0)
 #: Plate cameras: how far a post's timestamp may be from the server clock.
 CUAKHAU_DEVICE_MAX_SKEW_SECONDS = env_int("CUAKHAU_DEVICE_MAX_SKEW_SECONDS", 300, minimum=1)
+# Content-Security-Policy (django-csp): every script, style, font and image comes from this
+# site; no inline script or style (the API docs page alone allows Swagger UI's inline style).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sessions: staff sign out by themselves after a working day; declarants and drivers stay
+# signed in longer on their own phones (accounts/apps.py sets each login's expiry).
+CUAKHAU_STAFF_SESSION_HOURS = env_int("CUAKHAU_STAFF_SESSION_HOURS", 12, minimum=1)
+CUAKHAU_SESSION_HOURS = env_int("CUAKHAU_SESSION_HOURS", 24 * 7, minimum=1)
+SESSION_COOKIE_AGE = CUAKHAU_SESSION_HOURS * 3600
+
 # Input bounds (cuakhau.inputguard and the API's pagination).
 CUAKHAU_MAX_JSON_DEPTH = env_int("CUAKHAU_MAX_JSON_DEPTH", 32, minimum=4)
 CUAKHAU_API_MAX_LIMIT = env_int("CUAKHAU_API_MAX_LIMIT", 500, minimum=1)

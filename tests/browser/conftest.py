@@ -57,8 +57,18 @@ def page(browser: Browser) -> Iterator[Page]:
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Every page must work under the Content-Security-Policy: a refused script, style or handler
+    # shows up as a console error, and fails the test that met it.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture

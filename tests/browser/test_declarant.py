@@ -97,3 +97,13 @@ def test_visitor_sees_gates_with_todays_hours(page: Page, live_server, live_worl
     page.wait_for_load_state("load")
     expect(page.locator("tr[data-gate=huu-nghi]")).to_contain_text("友谊")
     screenshot(page, "gates-zh")
+
+
+def test_the_api_docs_render_under_the_content_security_policy(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("cuakhau API")
+    expect(page.locator(".opblock-tag").first).to_be_visible()

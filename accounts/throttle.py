@@ -1,0 +1,45 @@
+"""Login throttling with a limit per kind of pressure (a django-axes handler).
+
+django-axes compares the failures of every lockout parameter set with one limit. Three sets
+count here, each with its own limit:
+
+- one username from one address (``CUAKHAU_LOGIN_FAILURE_LIMIT``, 5): someone mistyping, or
+  guessing one password;
+- one address across usernames (``CUAKHAU_LOGIN_IP_FAILURE_LIMIT``, 20): password spraying,
+  which the first set alone never stopped; higher, because a border office's staff share one
+  address;
+- one username across addresses (``CUAKHAU_LOGIN_USER_FAILURE_LIMIT``, 10): a guess at one
+  account from many machines.
+
+Each set's failures are scaled to the first limit, so axes' own comparison applies them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.handlers.database import AxesDatabaseHandler
+from django.conf import settings
+from django.db.models import Sum
+
+LOCKOUT_PARAMETERS: list[Any] = [["username", "ip_address"], "ip_address", "username"]
+
+
+def _limits() -> list[int]:
+    return [
+        int(settings.AXES_FAILURE_LIMIT),
+        int(settings.CUAKHAU_LOGIN_IP_FAILURE_LIMIT),
+        int(settings.CUAKHAU_LOGIN_USER_FAILURE_LIMIT),
+    ]
+
+
+class LoginThrottleHandler(AxesDatabaseHandler):
+    def get_failures(self, request: Any, credentials: dict[str, Any] | None = None) -> int:
+        base, *_rest = limits = _limits()
+        worst = 0
+        for attempts, limit in zip(
+            self.get_user_attempts(request, credentials), limits, strict=False
+        ):
+            failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            worst = max(worst, failures * base // max(limit, 1))
+        return worst

@@ -1,0 +1,13 @@
+// Behaviour that would otherwise be inline handlers, which the Content-Security-Policy forbids.
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLSelectElement && target.matches("[data-autosubmit]") && target.form) {
+    target.form.requestSubmit();
+  }
+});
+document.addEventListener("click", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLElement && target.closest("[data-print]")) {
+    window.print();
+  }
+});
