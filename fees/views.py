@@ -159,6 +159,9 @@ def pay(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         )
         if declaration is None:
             return _refuse(request, 404, _("No such declaration."))
+        if exc.status in (403, 404):
+            # Not the payer: a refusal, not a message on the trip's page.
+            return _refuse(request, exc.status, exc.message)
         if not request.htmx:
             messages.error(request, str(exc.message))
             return redirect("shipments:declaration-detail", reference=reference)
