@@ -31,7 +31,7 @@ from clearance.choices import (
     InspectionResult,
 )
 from clearance.models import CheckRule, Clearance, DocumentRequirement, SelectivityRule, TimeLimit
-from cuakhau.errors import DomainError
+from cuakhau.errors import DomainError, InvalidInput
 from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.models import Gate
@@ -160,7 +160,7 @@ def record_inspection(request: HtmxHttpRequest, reference: str, check_id: int) -
         try:
             started_at = datetime.fromisoformat(started)
         except ValueError:
-            bad_time = services.InvalidInput(
+            bad_time = InvalidInput(
                 _("The inspection has errors; see each field."),
                 fields={"started_at": [_("Give a date and time, e.g. 2026-11-26T08:30.")]},
             )

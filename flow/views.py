@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import policy
 from accounts.models import User
 from cuakhau.api import error_body
-from cuakhau.errors import DomainError
+from cuakhau.errors import DomainError, InvalidInput
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
-from flow import board, services
+from flow import board, planning, services
 from flow import policy as rules
 from flow.choices import AdmissionStatus, BookingStatus, EventKind, EventStatus
 from flow.models import AdmissionDecision, Booking, PlateEvent
@@ -118,7 +118,7 @@ def _console_gates(user: User) -> list[Gate]:
 
 
 def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None) -> HttpResponse:
-    order = services.planning.call_order(gate)
+    order = planning.call_order(gate)
     waiting = {d.pk: d for d in Declaration.objects.filter(pk__in=order).select_related("vehicle")}
     context = {
         "gate": gate,
@@ -228,14 +228,12 @@ def yard_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
             )
             message = _("Event dismissed.")
         else:
-            raise services.InvalidInput(
-                _("Unknown action."), fields={"action": [_("Unknown action.")]}
-            )
+            raise InvalidInput(_("Unknown action."), fields={"action": [_("Unknown action.")]})
     except (DomainError, ValueError) as exc:
         error = (
             exc
             if isinstance(exc, DomainError)
-            else services.InvalidInput(
+            else InvalidInput(
                 _("The request has errors; see each field."),
                 fields={"event": [_("Unknown event.")]},
             )
@@ -312,9 +310,7 @@ def admission_action(request: HtmxHttpRequest) -> HttpResponse:
     except ValueError:
         return _admission_page(
             request,
-            services.InvalidInput(
-                _("Unknown decision."), fields={"decision": [_("Unknown decision.")]}
-            ),
+            InvalidInput(_("Unknown decision."), fields={"decision": [_("Unknown decision.")]}),
         )
     return redirect_after_change(request, reverse("flow:admission"), message)
 

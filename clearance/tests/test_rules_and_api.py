@@ -19,6 +19,7 @@ from cuakhau.errors import Conflict, InvalidInput, NotAllowed
 from cuakhau.testing import World, declare, walk_to
 from shipments.choices import TruckState
 from shipments.models import Declaration
+from shipments.services import LineInput
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_preview_shows_what_the_rule_would_have_done_without_saving(world: World
         world,
         vehicle_plate="29C-999.11",
         lines=[
-            services.shipments.LineInput(
+            LineInput(
                 commodity="hot-rolled-steel",
                 hs_heading="7208",
                 weight_kg="25000",

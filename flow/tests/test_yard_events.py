@@ -19,6 +19,7 @@ from cuakhau.testing import World, declare, pass_checks, walk_to
 from flow import board, services
 from flow.choices import BookingStatus, EventKind, EventStatus
 from flow.models import Booking, Device, PlateEvent, YardVisit
+from flow.services import yard_events
 from flow.tests.conftest import open_hour
 from shipments import services as shipments
 from shipments.choices import TruckState
@@ -257,14 +258,14 @@ def test_an_event_that_fails_does_not_block_the_ones_behind_it(
     second = _admitted(world, plate="29C-333.44")
     _post(cameras["gate_in"], [{"plate": first.vehicle.plate, "confidence": 0.9}])
     _post(cameras["gate_in"], [{"plate": second.vehicle.plate, "confidence": 0.9}])
-    real_apply = services._apply
+    real_apply = yard_events._apply
 
     def broken_for_the_first(event, declaration_id, yard_id, label):  # type: ignore[no-untyped-def]
         if declaration_id == first.pk:
             raise RuntimeError("disk full")
         return real_apply(event, declaration_id, yard_id, label)
 
-    monkeypatch.setattr(services, "_apply", broken_for_the_first)
+    monkeypatch.setattr(yard_events, "_apply", broken_for_the_first)
     assert services.process_events() == 2
     failed = PlateEvent.objects.get(reads__0__plate=first.vehicle.plate)
     assert failed.status == EventStatus.UNMATCHED and "RuntimeError" in failed.note

@@ -1,0 +1,53 @@
+"""Worklists."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from accounts.choices import OFFICER_ROLES, Role
+from accounts.models import User
+from accounts.scoping import Action, gate_ids
+from clearance.choices import (
+    AGENCY_ROLE,
+    PENDING_STATUSES,
+    Agency,
+    agencies_of,
+)
+from clearance.models import (
+    Check,
+)
+from shipments.choices import TruckState
+from shipments.models import Declaration
+
+if TYPE_CHECKING:
+    pass
+
+
+def worklist(*, actor: User, gate: str = "", agency: str = "") -> QuerySet[Check]:
+    """What waits for the actor's agency at the actor's gates: perishable first, then oldest."""
+    checks = Check.objects.restrict(actor, Action.VIEW).filter(
+        status__in=PENDING_STATUSES, declaration__state=TruckState.ARRIVED
+    )
+    if actor.role in OFFICER_ROLES:
+        checks = checks.filter(agency__in=agencies_of(actor.role))
+    elif not (actor.role == Role.BOARD or actor.has_full_access):
+        return checks.none()
+    if gate:
+        checks = checks.filter(gate__code=gate)
+    if agency in Agency.values:
+        checks = checks.filter(agency=agency)
+    return checks.select_related(
+        "declaration", "declaration__vehicle", "declaration__enterprise", "gate"
+    ).order_by("-perishable", "opened_at", "pk")
+
+
+def checks_of(declaration: Declaration) -> QuerySet[Check]:
+    return declaration.checks.prefetch_related("inspections").order_by("agency", "opened_at", "pk")
+
+
+def may_inspect(actor: User, check: Check) -> bool:
+    if actor.has_full_access:
+        return True
+    return actor.role == AGENCY_ROLE[check.agency] and check.gate_id in gate_ids(actor)

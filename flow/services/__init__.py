@@ -1,0 +1,138 @@
+"""Use cases of vehicle flow control.
+
+Booking (``do_book``, ``do_cancel_booking``, ``do_rebook``), no-shows (``sweep_no_shows``),
+admission control (``plan_admission``, ``do_override_admission``), capacity publishing
+(``do_publish_capacity``), yard events from cameras and operators (``ingest_device_event``,
+``do_record_yard_event``, ``do_correct_event``, ``do_dismiss_event``) and call-forward
+(``do_call_next``). Arguments are keyword-only; each ``do_*`` owns its transaction.
+
+One module per kind of work: ``bookings``, ``no_shows``, ``admission``, ``yard_events``,
+``call_forward`` (and ``common``); this package re-exports them, so callers keep writing
+``flow.services.do_book``.
+"""
+
+from __future__ import annotations
+
+from flow.services.admission import (
+    _advise_hold,
+    _hold_message,
+    _resize_future_slots,
+    do_override_admission,
+    do_publish_capacity,
+    plan_admission,
+    plan_all_gates,
+)
+from flow.services.bookings import (
+    SlotOffer,
+    _active_booking,
+    _book_locked,
+    _bookable,
+    _check_cutoff,
+    _check_start,
+    _held_days,
+    _hour,
+    _lane,
+    _quotas,
+    _release,
+    _take,
+    do_book,
+    do_cancel_booking,
+    do_rebook,
+    offers,
+    on_arrive,
+    on_cross,
+    on_leave,
+    slot_for,
+)
+from flow.services.call_forward import (
+    _tell_driver,
+    do_call_next,
+)
+from flow.services.common import (
+    SYSTEM,
+    log,
+)
+from flow.services.no_shows import (
+    _no_show_message,
+    no_show_counts,
+    sweep_no_shows,
+)
+from flow.services.yard_events import (
+    DEVICE_CACHE_SECONDS,
+    EXPECTED_STATES,
+    DeviceRefused,
+    Ingested,
+    YardStatus,
+    _apply,
+    _device,
+    _device_cache,
+    _insert_once,
+    _match_and_apply,
+    _parse_event,
+    _read_time,
+    _yard_staff,
+    do_correct_event,
+    do_dismiss_event,
+    do_record_yard_event,
+    expected_trips,
+    ingest_device_event,
+    process_events,
+    yard_status,
+)
+
+__all__ = [
+    "DEVICE_CACHE_SECONDS",
+    "EXPECTED_STATES",
+    "SYSTEM",
+    "DeviceRefused",
+    "Ingested",
+    "SlotOffer",
+    "YardStatus",
+    "_active_booking",
+    "_advise_hold",
+    "_apply",
+    "_book_locked",
+    "_bookable",
+    "_check_cutoff",
+    "_check_start",
+    "_device",
+    "_device_cache",
+    "_held_days",
+    "_hold_message",
+    "_hour",
+    "_insert_once",
+    "_lane",
+    "_match_and_apply",
+    "_no_show_message",
+    "_parse_event",
+    "_quotas",
+    "_read_time",
+    "_release",
+    "_resize_future_slots",
+    "_take",
+    "_tell_driver",
+    "_yard_staff",
+    "do_book",
+    "do_call_next",
+    "do_cancel_booking",
+    "do_correct_event",
+    "do_dismiss_event",
+    "do_override_admission",
+    "do_publish_capacity",
+    "do_rebook",
+    "do_record_yard_event",
+    "expected_trips",
+    "ingest_device_event",
+    "log",
+    "no_show_counts",
+    "offers",
+    "on_arrive",
+    "on_cross",
+    "on_leave",
+    "plan_admission",
+    "plan_all_gates",
+    "process_events",
+    "slot_for",
+    "sweep_no_shows",
+    "yard_status",
+]
