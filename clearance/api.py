@@ -15,8 +15,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import policy
 from accounts.choices import OFFICER_ROLES, Role
 from accounts.permissions import EVERY_ROLE, PUBLIC, roles
+from clearance import policy as rules
 from clearance import services
 from clearance.choices import Agency, Channel, DocumentType, InspectionResult
 from clearance.models import Check, CheckRule, Clearance, Document, Inspection, SelectivityRule
@@ -208,9 +210,7 @@ class ClearanceViewSet(viewsets.GenericViewSet[Declaration]):
     def _declaration(self) -> Declaration:
         user = actor(self.request)
         declaration = Declaration.objects.filter(reference=self.kwargs["reference"]).first()
-        if declaration is None or not (
-            services.may_attach(user, declaration) or user.role == Role.BOARD
-        ):
+        if declaration is None or not policy.allows(user, rules.SEE_CLEARANCE, declaration):
             raise NotFound(_("No such declaration."))
         return declaration
 
@@ -219,7 +219,7 @@ class ClearanceViewSet(viewsets.GenericViewSet[Declaration]):
         if clearance is None:
             raise NotFound(_("Checks open when the truck arrives at the yard."))
         user = actor(self.request)
-        officer = user.has_full_access or user.role in (Role.CUSTOMS, Role.BOARD)
+        officer = policy.role_allows(user, rules.SEE_CHANNEL_REASONS)
         serializer = ClearanceOfficerSerializer if officer else ClearanceSerializer
         return dict(serializer(clearance).data)
 

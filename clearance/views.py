@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.choices import OFFICER_ROLES, Role
+from accounts import policy
+from accounts.choices import OFFICER_ROLES
 from accounts.models import User
+from clearance import policy as rules
 from clearance import services
 from clearance.choices import (
     AGENCY_ROLE,
@@ -58,7 +60,7 @@ def _refuse(request: HttpRequest, status: int, message: Any) -> HttpResponse:
 
 
 def _sees_clearance(user: User, declaration: Declaration) -> bool:
-    return services.may_attach(user, declaration) or user.role == Role.BOARD
+    return policy.allows(user, rules.SEE_CLEARANCE, declaration)
 
 
 def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
@@ -66,12 +68,11 @@ def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, 
     clearance = Clearance.objects.filter(declaration=declaration).first()
     checks = list(services.checks_of(declaration))
     documents = list(services.documents_visible(user).filter(declaration=declaration))
-    officer = user.has_full_access or user.role in OFFICER_ROLES
     return {
         "declaration": declaration,
         "clearance": clearance,
         # Which rules picked a declaration is customs' business, not the declarant's.
-        "show_explanation": user.has_full_access or user.role in (Role.CUSTOMS, Role.BOARD),
+        "show_explanation": policy.role_allows(user, rules.SEE_CHANNEL_REASONS),
         "checks": [
             {
                 "check": check,
@@ -88,14 +89,12 @@ def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, 
         ],
         "may_override": clearance is not None
         and declaration.state == "arrived"
-        and (user.has_full_access or user.role == Role.CUSTOMS)
-        and services.may_attach(user, declaration),
+        and policy.allows(user, rules.OVERRIDE_CHANNEL, declaration),
         "channels": Channel.choices,
         "results": InspectionResult.choices,
         "documents": documents,
         "checklist": services.checklist(declaration, documents),
-        "may_upload": services.may_attach(user, declaration)
-        and (user.role == Role.DECLARANT or officer),
+        "may_upload": services.may_attach(user, declaration),
         "document_types": DocumentType.choices,
         "max_mb": services.max_document_bytes() // (1024 * 1024),
     }
@@ -265,8 +264,8 @@ def download_document(request: HttpRequest, document_id: int) -> HttpResponseBas
 @require_GET
 def worklist(request: HttpRequest) -> HttpResponse:
     user = actor(request)
-    if not (user.role in OFFICER_ROLES or user.role == Role.BOARD or user.has_full_access):
-        return _refuse(request, 403, _("Worklists are for agency officers and the board."))
+    if not policy.role_allows(user, rules.SEE_WORKLIST):
+        return _refuse(request, 403, rules.SEE_WORKLIST.refusal)
     gate = request.GET.get("gate", "")
     agency = request.GET.get("agency", "")
     checks = services.worklist(actor=user, gate=gate, agency=agency)
@@ -304,7 +303,7 @@ def _duration(span: timedelta) -> str:
 
 
 def _may_see_rules(user: User) -> bool:
-    return user.has_full_access or user.role in (Role.CUSTOMS, Role.CUSTOMS_ADMIN)
+    return policy.role_allows(user, rules.SEE_SELECTIVITY)
 
 
 def _rule_input(post: Any) -> services.RuleInput:
@@ -368,13 +367,13 @@ def selectivity_rules(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     if not _may_see_rules(user):
         return _refuse(request, 403, _("Selectivity rules are for customs only."))
-    rules = SelectivityRule.objects.order_by("-is_active", "code")
+    selectivity_rules = SelectivityRule.objects.order_by("-is_active", "code")
     return render(
         request,
         "clearance/selectivity_list.html",
         {
-            "rules": rules,
-            "may_edit": user.has_full_access or user.role == Role.CUSTOMS_ADMIN,
+            "rules": selectivity_rules,
+            "may_edit": policy.role_allows(user, rules.EDIT_SELECTIVITY),
             "random_rate": services.random_selection_rate(services.active_selectivity_rules()),
             "minimum": float(settings.CUAKHAU_MIN_RANDOM_SELECTION),
         },
@@ -385,8 +384,8 @@ def selectivity_rules(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def selectivity_rule_edit(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
     user = actor(request)
-    if not (user.has_full_access or user.role == Role.CUSTOMS_ADMIN):
-        return _refuse(request, 403, _("Only the customs administrator edits selectivity rules."))
+    if not policy.role_allows(user, rules.EDIT_SELECTIVITY):
+        return _refuse(request, 403, rules.EDIT_SELECTIVITY.refusal)
     rule = SelectivityRule.objects.filter(code=code).first() if code else None
     if code and rule is None:
         return _refuse(request, 404, _("No such rule."))
@@ -459,7 +458,7 @@ def _check_rules_page(
             "rules": CheckRule.objects.order_by("agency", "code"),
             "documents": DocumentRequirement.objects.order_by("code"),
             "limits": TimeLimit.objects.order_by("kind"),
-            "may_switch": user.has_full_access or user.role == Role.BOARD,
+            "may_switch": policy.role_allows(user, rules.SWITCH_CHECK_RULE),
             "error": error,
         },
         status=status,

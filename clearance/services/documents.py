@@ -15,10 +15,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.choices import OFFICER_ROLES, Role
 from accounts.models import User
 from accounts.scoping import gate_ids
 from audit import services as audit
+from clearance import policy as rules
 from clearance.choices import (
     DocumentType,
 )
@@ -61,11 +63,7 @@ def documents_visible(user: User) -> QuerySet[Document]:
 
 
 def may_attach(user: User, declaration: Declaration) -> bool:
-    if user.has_full_access:
-        return True
-    if user.role == Role.DECLARANT:
-        return declaration.enterprise_id == user.enterprise_id
-    return user.role in OFFICER_ROLES and declaration.gate_id in gate_ids(user)
+    return policy.allows(user, rules.ATTACH_DOCUMENT, declaration)
 
 
 def do_upload_document(

@@ -11,10 +11,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.choices import Role
 from accounts.models import User
 from accounts.scoping import Action, gate_ids
 from audit import services as audit
+from clearance import policy as rules
 from clearance.choices import (
     CHANNEL_CHECK,
     PENDING_STATUSES,
@@ -229,7 +231,7 @@ def do_escalate_to_full(*, check_id: int, actor: User, reason: str) -> Check:
 
 def post_clearance_audits(*, actor: User, days: int = 90) -> QuerySet[Clearance]:
     """Blue-channel declarations released in the last ``days`` days, for customs to audit."""
-    if not (actor.has_full_access or actor.role in (Role.CUSTOMS, Role.CUSTOMS_ADMIN)):
+    if not policy.role_allows(actor, rules.SEE_SELECTIVITY):
         return Clearance.objects.none()
     since = timezone.now() - timedelta(days=days)
     clearances = Clearance.objects.filter(channel=Channel.BLUE, opened_at__gte=since)
@@ -261,8 +263,7 @@ def do_override_channel(
         )
         if declaration is None:
             raise NotFound(_("No such declaration."))
-        if not (actor.has_full_access or actor.role == Role.CUSTOMS):
-            raise NotAllowed(_("Only customs officers change the channel."))
+        policy.require(actor, rules.OVERRIDE_CHANNEL, declaration)
         clearance = Clearance.objects.filter(declaration=declaration).first()
         if clearance is None or declaration.state != TruckState.ARRIVED:
             raise Conflict(

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
+from accounts import policy
 from accounts.models import User
 from audit import services as audit
+from clearance import policy as rules
 from clearance import selectivity
 from clearance.choices import (
     SEVERITY,
@@ -26,7 +27,7 @@ from clearance.models import (
     CheckRule,
     SelectivityRule,
 )
-from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cuakhau.errors import Conflict, InvalidInput, NotFound
 from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
 from shipments.choices import ComplianceClass, Direction
 from shipments.models import Declaration
@@ -170,8 +171,7 @@ def _check_random_minimum(rules: list[SelectivityRule]) -> None:
 
 
 def _may_edit_rules(actor: User) -> None:
-    if not (actor.has_full_access or actor.role == Role.CUSTOMS_ADMIN):
-        raise NotAllowed(_("Only the customs administrator edits selectivity rules."))
+    policy.require(actor, rules.EDIT_SELECTIVITY)
 
 
 @dataclass(frozen=True)
@@ -259,8 +259,7 @@ def _rule_snapshot(rule: SelectivityRule) -> dict[str, Any]:
 
 def do_set_check_rule(*, actor: User, code: str, active: bool, reason: str) -> CheckRule:
     """The board switches a check on or off (the health check during an epidemic)."""
-    if not (actor.has_full_access or actor.role == Role.BOARD):
-        raise NotAllowed(_("Only the gate management board switches checks on or off."))
+    policy.require(actor, rules.SWITCH_CHECK_RULE)
     if not reason.strip():
         raise InvalidInput(_("Give a reason."), fields={"reason": [_("A reason is required.")]})
     with transaction.atomic():

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from accounts.choices import OFFICER_ROLES, Role
+from accounts import policy
+from accounts.choices import OFFICER_ROLES
 from accounts.models import User
-from accounts.scoping import Action, gate_ids
+from accounts.scoping import Action
+from clearance import policy as rules
 from clearance.choices import (
-    AGENCY_ROLE,
     PENDING_STATUSES,
     Agency,
     agencies_of,
@@ -30,10 +31,10 @@ def worklist(*, actor: User, gate: str = "", agency: str = "") -> QuerySet[Check
     checks = Check.objects.restrict(actor, Action.VIEW).filter(
         status__in=PENDING_STATUSES, declaration__state=TruckState.ARRIVED
     )
+    if not policy.role_allows(actor, rules.SEE_WORKLIST):
+        return checks.none()
     if actor.role in OFFICER_ROLES:
         checks = checks.filter(agency__in=agencies_of(actor.role))
-    elif not (actor.role == Role.BOARD or actor.has_full_access):
-        return checks.none()
     if gate:
         checks = checks.filter(gate__code=gate)
     if agency in Agency.values:
@@ -48,6 +49,4 @@ def checks_of(declaration: Declaration) -> QuerySet[Check]:
 
 
 def may_inspect(actor: User, check: Check) -> bool:
-    if actor.has_full_access:
-        return True
-    return actor.role == AGENCY_ROLE[check.agency] and check.gate_id in gate_ids(actor)
+    return policy.allows(actor, rules.INSPECT, check)
