@@ -53,6 +53,9 @@ class Rule:
     states: frozenset[str] = frozenset()
     state_path: str = "state"
     when: Predicate | None = None
+    # A condition on the user alone, checked with the role (a declarant must belong to an
+    # enterprise): unlike ``when`` it needs no row, so buttons and menus can ask it.
+    who: Callable[[User], bool] | None = None
     # Said when the row is in scope and the role fits but the state or the predicate refuses.
     not_now: str | Promise | None = None
     public: bool = field(default=False)
@@ -70,6 +73,7 @@ def rule(
     states: frozenset[str] | set[str] | tuple[str, ...] = (),
     state_path: str = "state",
     when: Predicate | None = None,
+    who: Callable[[User], bool] | None = None,
     not_now: str | Promise | None = None,
     public: bool = False,
 ) -> Rule:
@@ -84,6 +88,7 @@ def rule(
         states=frozenset(states),
         state_path=state_path,
         when=when,
+        who=who,
         not_now=not_now,
         public=public,
     )
@@ -105,7 +110,11 @@ def role_allows(user: User | AnonymousUser | None, rule: Rule) -> bool:
     if not _signed_in(user):
         return False
     assert user is not None  # noqa: S101 - narrowed by _signed_in
-    return bool(user.has_full_access or user.role in rule.roles)  # type: ignore[union-attr]
+    if user.has_full_access:  # type: ignore[union-attr]
+        return True
+    if user.role not in rule.roles:  # type: ignore[union-attr]
+        return False
+    return rule.who is None or bool(rule.who(user))  # type: ignore[arg-type]
 
 
 def _state_of(obj: Any, path: str) -> Any:

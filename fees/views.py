@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.choices import Role
+from accounts import policy
 from accounts.scoping import Action
 from cuakhau.errors import DomainError
 from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
+from fees import policy as rules
 from fees import providers, reports, services
 from fees.choices import AssessmentStatus, ChargeKind, PaymentRequestStatus, RefundStatus
 from fees.models import (
@@ -40,7 +41,6 @@ from shipments.models import Declaration
 from shipments.panels import Panel
 
 #: Roles that see a trip's fees on its page (drivers see what their truck owes).
-_PANEL_ROLES = {Role.DECLARANT, Role.DRIVER, Role.BOARD, Role.ADMIN, Role.YARD_OPERATOR}
 
 
 def _refuse(request: HttpRequest, status: int, message: str) -> HttpResponse:
@@ -48,9 +48,8 @@ def _refuse(request: HttpRequest, status: int, message: str) -> HttpResponse:
 
 
 def _board_only(request: HttpRequest) -> HttpResponse | None:
-    user = actor(request)
-    if user.role != Role.BOARD and not user.has_full_access:
-        return _refuse(request, 403, _("Only the gate management board sees this page."))
+    if not policy.role_allows(actor(request), rules.MANAGE_FEES):
+        return _refuse(request, 403, str(rules.MANAGE_FEES.refusal))
     return None
 
 
@@ -121,7 +120,7 @@ def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, 
     assessment = Assessment.objects.filter(declaration=declaration, is_current=True).first()
     book = services.ledger(declaration)
     may_pay = (
-        user.role == Role.DECLARANT
+        policy.allows(user, rules.PAY, declaration)
         and book.balance > 0
         and (assessment is None or assessment.status == AssessmentStatus.ASSESSED)
     )
@@ -141,7 +140,7 @@ def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, 
 
 
 def fees_panel(request: HttpRequest, declaration: Declaration) -> Panel | None:
-    if actor(request).role not in _PANEL_ROLES and not actor(request).has_full_access:
+    if not policy.role_allows(actor(request), rules.SEE_TRIP_FEES):
         return None
     return Panel("fees/_fees_panel.html", _panel_context(request, declaration))
 
@@ -187,8 +186,8 @@ def demo_checkout(request: HtmxHttpRequest, request_ref: str) -> HttpResponse:
     except providers.ProviderError:
         return _refuse(request, 404, _("The demo payment provider is off."))
     user = actor(request)
-    if user.role != Role.DECLARANT and not user.has_full_access:
-        return _refuse(request, 403, _("Only the declarant's enterprise pays a trip's fees."))
+    if not policy.role_allows(user, rules.PAY):
+        return _refuse(request, 403, str(rules.PAY.refusal))
     payment = (
         PaymentRequest.objects.restrict(user)
         .select_related("declaration")
@@ -296,8 +295,7 @@ def _schedule_context(request: HttpRequest, schedule: FeeSchedule | None) -> dic
         "multipliers": schedule.multipliers.order_by("pk") if schedule else [],
         "yard_rates": yard_rates,
         "reductions": FeeReduction.objects.all(),
-        "is_board": user.is_authenticated
-        and (getattr(user, "role", "") == Role.BOARD or getattr(user, "has_full_access", False)),
+        "is_board": policy.role_allows(user, rules.MANAGE_FEES),
         "directions": Direction.choices,
         "goods_groups": GoodsGroup.choices,
         "deliveries": Delivery.choices,

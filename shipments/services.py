@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.choices import Role
 from accounts.models import User
 from accounts.scoping import Action
@@ -31,6 +32,7 @@ from cuakhau.numbers import NumberError, parse_decimal
 from gates.choices import Flow, TransportMode
 from gates.models import Gate, Route
 from shipments import lifecycle
+from shipments import policy as rules
 from shipments.choices import (
     FIXED_FLOW,
     ContainerSize,
@@ -197,8 +199,7 @@ def plate_notice(*, actor: User, plate: str) -> dict[str, Any]:
 
 def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclaration:
     """Validate a declaration for ``actor``'s enterprise; raise naming every bad field."""
-    if actor.role != Role.DECLARANT or actor.enterprise_id is None:
-        raise NotAllowed(_("Only a declarant of an enterprise can make declarations."))
+    policy.require(actor, rules.DECLARE)
     errors = _Errors()
 
     if data.direction not in Direction.values:
@@ -543,8 +544,7 @@ AMENDABLE_STATES = frozenset({TruckState.DECLARED, TruckState.ADMITTED})
 
 def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> Declaration:
     """Change the container, delivery or goods before arrival; hooks re-run (fees reassess)."""
-    if actor.role != Role.DECLARANT:
-        raise NotAllowed(_("Only the declarant's enterprise can amend a declaration."))
+    policy.require(actor, rules.AMEND)
     with transaction.atomic():
         declaration = (
             Declaration.objects.restrict(actor, Action.CHANGE)
@@ -713,8 +713,7 @@ def _enterprise_for(actor: User, enterprise_id: Any) -> Enterprise:
 def do_register_vehicle(
     *, actor: User, plate: str, kind: str, payload_kg: int | None = None, enterprise_id: Any = None
 ) -> Vehicle:
-    if actor.role not in (Role.DECLARANT, Role.BOARD) and not actor.has_full_access:
-        raise NotAllowed(_("Your role cannot register vehicles."))
+    policy.require(actor, rules.REGISTER_FLEET)
     try:
         canonical, country = normalize_plate(plate)
     except ValidationError as exc:
@@ -757,8 +756,7 @@ def do_register_driver(
     preferred_language: str,
     enterprise_id: Any = None,
 ) -> Driver:
-    if actor.role not in (Role.DECLARANT, Role.BOARD) and not actor.has_full_access:
-        raise NotAllowed(_("Your role cannot register drivers."))
+    policy.require(actor, rules.REGISTER_FLEET)
     enterprise = _enterprise_for(actor, enterprise_id)
     with transaction.atomic():
         if Driver.objects.filter(
@@ -792,8 +790,7 @@ def do_register_driver(
 def do_register_enterprise(
     *, actor: User, name: str, country: str, tax_code: str, compliance_class: str, address: str = ""
 ) -> Enterprise:
-    if actor.role != Role.BOARD and not actor.has_full_access:
-        raise NotAllowed(_("Only the gate management board registers enterprises."))
+    policy.require(actor, rules.REGISTER_ENTERPRISE)
     with transaction.atomic():
         if Enterprise.objects.filter(tax_code=tax_code).exists():
             raise Conflict(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.choices import Role
+from accounts import policy
 from accounts.scoping import Action
 from cuakhau.errors import DomainError
 from cuakhau.numbers import form_language
@@ -25,6 +25,7 @@ from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.choices import Flow
 from gates.models import Gate
 from shipments import lifecycle, panels, services
+from shipments import policy as rules
 from shipments.choices import ContainerSize, Delivery, Direction, TruckState
 from shipments.models import Commodity, Declaration, Driver, Vehicle
 from shipments.provinces import province_choices
@@ -92,7 +93,7 @@ def _form_context(
 @require_http_methods(["GET", "POST"])
 def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
     user = actor(request)
-    if user.role != Role.DECLARANT:
+    if not policy.allows(user, rules.DECLARE):
         return render(
             request,
             "error.html",
@@ -223,9 +224,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
     user = actor(request)
     return {
-        "may_amend": user.role == Role.DECLARANT
-        and declaration.state in services.AMENDABLE_STATES
-        and declaration.enterprise_id == user.enterprise_id,
+        "may_amend": policy.allows(user, rules.AMEND, declaration),
         "containers": ContainerSize.choices,
         "deliveries": Delivery.choices,
         "declaration": declaration,

@@ -14,11 +14,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
+from accounts import policy
 from accounts.models import User
 from audit import services as audit
-from cuakhau.errors import InvalidInput, NotAllowed, NotFound
+from cuakhau.errors import InvalidInput, NotFound
 from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
+from fees import policy as rules
 from fees.choices import (
     AssessmentStatus,
 )
@@ -35,8 +36,7 @@ from shipments.models import Declaration
 
 
 def _board(actor: User) -> None:
-    if actor.role != Role.BOARD and not actor.has_full_access:
-        raise NotAllowed(_("Only the gate management board changes fee schedules."))
+    policy.require(actor, rules.MANAGE_FEES)
 
 
 _AMOUNT = re.compile(r"^(\d{1,3}([.,\s]\d{3})+|\d{1,13})$")

@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
+from accounts import policy
 from accounts.models import User
 from accounts.scoping import Action
 from audit import services as audit
-from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cuakhau.errors import Conflict, InvalidInput, NotFound
 from cuakhau.signing import check_signed
+from fees import policy as rules
 from fees import providers
 from fees.choices import (
     AssessmentStatus,
@@ -53,8 +54,7 @@ def _payable(actor: User, reference: str) -> Declaration:
 
 def do_request_payment(*, actor: User, reference: str, provider: str) -> PaymentRequest:
     """Open a payment of the trip's balance with ``provider``; the declarant then pays there."""
-    if actor.role != Role.DECLARANT and not actor.has_full_access:
-        raise NotAllowed(_("Only the declarant's enterprise pays a trip's fees."))
+    policy.require(actor, rules.PAY)
     adapter = providers.get(provider)
     if adapter is None:
         raise InvalidInput(

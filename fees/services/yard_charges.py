@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
+from accounts import policy
 from accounts.models import User
 from audit import services as audit
-from cuakhau.errors import Conflict, DomainError, NotAllowed, NotFound
+from cuakhau.errors import Conflict, DomainError, NotFound
+from fees import policy as rules
 from fees import tariff
 from fees.choices import (
     YARD_UNIT_MINUTES,
@@ -120,8 +121,7 @@ def charge_recent_yard_stays(*, now: datetime | None = None, limit: int = 500) -
 
 def do_charge_yard_stay(*, actor: User, visit_id: int) -> Charge:
     """The board charges a stay from the reconciliation worklist."""
-    if actor.role != Role.BOARD and not actor.has_full_access:
-        raise NotAllowed(_("Only the board charges yard stays by hand."))
+    policy.require(actor, rules.MANAGE_FEES)
     with transaction.atomic():
         visit = YardVisit.objects.select_related("declaration__vehicle").filter(pk=visit_id).first()
         if visit is None:
