@@ -131,3 +131,35 @@ def test_hs_prefixes_in_other_digits_match_the_same_goods(world: World) -> None:
     )
     assert response.status_code == 201, response.content[:300]
     assert SelectivityRule.objects.get(code="fullwidth").hs_prefixes == ["0810"]
+
+
+@pytest.mark.parametrize(
+    "arrival",
+    [
+        "9999-12-31T23:59:59+14:00",
+        "0001-01-01T00:00:00+14:00",
+        "0001-01-01T00:00:00-14:00",
+        "2026-12-02T08:00:00+23:59",  # beyond what PostgreSQL accepts as an offset
+    ],
+)
+def test_dates_and_offsets_out_of_range_are_a_4xx(world: World, arrival: str) -> None:
+    from cuakhau.testing import declaration_payload
+
+    body = {**declaration_payload(world), "planned_arrival": arrival}
+    response = _json(client_for(world.owner), "/api/v1/declarations/", json.dumps(body))
+    assert response.status_code == 400, response.content[:300]
+    assert "planned_arrival" in response.json()["error"]["fields"]
+    assert not Declaration.objects.exists()
+
+
+def test_revenue_and_reconciliation_dates_far_away_are_a_4xx(world: World) -> None:
+    """/fees/revenue/?start=9999-12-31&end=9999-12-31 was a 500 (a day after the last day)."""
+    board = client_for(world.board)
+    web = Client()
+    web.force_login(world.board)
+    for query in ("start=9999-12-31&end=9999-12-31", "start=0001-01-01&end=0001-01-02"):
+        api = board.get(f"/api/v1/revenue/?{query}")
+        assert api.status_code == 400 and "start" in api.json()["error"]["fields"], query
+        assert web.get(f"/fees/revenue/?{query}").status_code == 400, query
+        assert web.get(f"/fees/revenue/?{query}&format=csv").status_code == 400, query
+    assert web.get("/fees/revenue/?start=2026-11-01&end=2026-11-30").status_code == 200

@@ -129,13 +129,21 @@ def parse_days(raw: Any) -> int | None:
     return int(text)
 
 
+#: Days this platform records: fee schedules, revenue and reductions. A day outside is a typing
+#: accident, and 9999-12-31 plus one day once overflowed into a 500.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def parse_day(raw: Any) -> date | None:
+    """A day written YYYY-MM-DD between 2000 and 2099, else None (the caller names the field)."""
     if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        return None
+        day = raw
+    else:
+        try:
+            day = date.fromisoformat(ascii_digits(str(raw)).strip())
+        except ValueError:
+            return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def do_save_reduction(
