@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from audit import services as audit
 from fees.choices import (
@@ -37,6 +38,28 @@ class ChargeLine:
     def outstanding(self) -> int:
         """Still to pay on this charge; negative when more was paid than it now says."""
         return self.due - (self.allocated - self.refunded)
+
+    @property
+    def state(self) -> str:
+        """What the payer sees: void, paid, part paid or due (a charge is stored open or void;
+        whether it is paid follows from the receipts allocated to it)."""
+        if self.charge.status == ChargeStatus.VOID:
+            return "void"
+        if self.outstanding <= 0:
+            return "paid"
+        return "part_paid" if self.allocated - self.refunded > 0 else "due"
+
+    @property
+    def state_label(self) -> str:
+        return str(CHARGE_STATES[self.state])
+
+
+CHARGE_STATES = {
+    "due": _("Due"),
+    "part_paid": _("Part paid"),
+    "paid": _("Paid"),
+    "void": _("Void"),
+}
 
 
 @dataclass

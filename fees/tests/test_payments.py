@@ -500,3 +500,25 @@ def test_refunds_call_the_provider_with_no_transaction_open(world: World) -> Non
     assert seen == [(False, RefundStatus.REQUESTED), (False, RefundStatus.REQUESTED)]
     refund.refresh_from_db()
     assert refund.status == RefundStatus.COMPLETED and refund.attempts == 2
+
+
+def test_a_charge_says_due_part_paid_then_paid(world: World) -> None:
+    """Issue 12, finding 5: a fully paid charge still said "Due"."""
+    declaration = _veg(world)
+    web = Client()
+    web.force_login(world.owner)
+    url = f"/declarations/{declaration.reference}/"
+
+    def state() -> str:
+        html = web.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        start = html.index('data-state="') + len('data-state="')
+        return html[start : html.index('"', start)]
+
+    assert state() == "due"
+    request = _request(world, declaration)
+    web.post(f"/fees/demo-pay/{request.reference}/", {"action": "pay", "amount": "40.000"})
+    assert state() == "part_paid"
+    assert "Đã thanh toán một phần" in web.get(url).content.decode()
+    pay(declaration, world.owner)
+    assert state() == "paid"
+    assert ">Đã thanh toán<" in web.get(url).content.decode()
