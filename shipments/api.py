@@ -235,6 +235,31 @@ class AmendInputSerializer(serializers.Serializer[Any]):
     )
     delivery = serializers.ChoiceField(choices=Delivery.choices, required=False)
     lines = GoodsLineInputSerializer(many=True, required=False)
+    planned_arrival = serializers.DateTimeField(
+        required=False, help_text="Only while the trip has no slot (declared)."
+    )
+    driver = serializers.IntegerField(
+        required=False, min_value=1, help_text="One of the enterprise's drivers."
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A field that cannot be amended is refused by name, never silently ignored.
+        if isinstance(data, dict):
+            fixed = sorted(set(data) - set(services.AMENDABLE_FIELDS))
+            if fixed:
+                raise serializers.ValidationError(
+                    {
+                        name: [
+                            _(
+                                "This cannot be amended; only %(fields)s can. Cancel the trip "
+                                "and declare it again to change it."
+                            )
+                            % {"fields": ", ".join(services.AMENDABLE_FIELDS)}
+                        ]
+                        for name in fixed
+                    }
+                )
+        return super().to_internal_value(data)
 
 
 class GoodsLineSerializer(serializers.Serializer[Any]):

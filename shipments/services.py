@@ -100,7 +100,14 @@ class AmendInput:
     container: str | None = None
     delivery: str | None = None
     lines: Sequence[LineInput] | None = None
+    planned_arrival: datetime | None = None
+    driver: Any = None
     number_language: str | None = None
+
+
+#: What may change before arrival (``AmendInput``); everything else is fixed once declared
+#: (a different gate, direction or truck is another trip: cancel and declare it).
+AMENDABLE_FIELDS = ("container", "delivery", "lines", "planned_arrival", "driver")
 
 
 @dataclass
@@ -197,6 +204,27 @@ def plate_notice(*, actor: User, plate: str) -> dict[str, Any]:
     }
 
 
+def _check_driver(actor: User, raw: Any, errors: _Errors) -> Driver | None:
+    driver = None
+    with contextlib.suppress(TypeError, ValueError):
+        driver = Driver.objects.restrict(actor, Action.CHANGE).filter(pk=int(raw)).first()
+    if driver is None:
+        errors.add("driver", _("Choose one of your enterprise's drivers."))
+    return driver
+
+
+def _check_arrival(arrival: datetime | None, errors: _Errors) -> None:
+    now = timezone.now()
+    if arrival is None:
+        errors.add("planned_arrival", _("Give the planned arrival time."))
+    elif timezone.is_naive(arrival):
+        errors.add("planned_arrival", _("Give the time with its time zone."))
+    elif arrival < now - CLOCK_SKEW:
+        errors.add("planned_arrival", _("The planned arrival is in the past."))
+    elif arrival > now + timedelta(days=MAX_DAYS_AHEAD):
+        errors.add("planned_arrival", _("Declare at most %d days ahead.") % MAX_DAYS_AHEAD)
+
+
 def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclaration:
     """Validate a declaration for ``actor``'s enterprise; raise naming every bad field."""
     policy.require(actor, rules.DECLARE)
@@ -251,11 +279,7 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
         except ValidationError as exc:
             errors.add("trailer_plate", exc)
 
-    driver = None
-    with contextlib.suppress(TypeError, ValueError):
-        driver = Driver.objects.restrict(actor, Action.CHANGE).filter(pk=int(data.driver)).first()
-    if driver is None:
-        errors.add("driver", _("Choose one of your enterprise's drivers."))
+    driver = _check_driver(actor, data.driver, errors)
 
     province = None
     if data.origin_province not in (None, ""):
@@ -268,16 +292,8 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
     if province is None and flow == Flow.EXIT:
         errors.add("origin_province", _("Say which province the goods leave from."))
 
-    now = timezone.now()
     arrival = data.planned_arrival
-    if arrival is None:
-        errors.add("planned_arrival", _("Give the planned arrival time."))
-    elif timezone.is_naive(arrival):
-        errors.add("planned_arrival", _("Give the time with its time zone."))
-    elif arrival < now - CLOCK_SKEW:
-        errors.add("planned_arrival", _("The planned arrival is in the past."))
-    elif arrival > now + timedelta(days=MAX_DAYS_AHEAD):
-        errors.add("planned_arrival", _("Declare at most %d days ahead.") % MAX_DAYS_AHEAD)
+    _check_arrival(arrival, errors)
 
     customs_number = ""
     if data.customs_declaration_number:
@@ -560,6 +576,13 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
                 % TruckState(declaration.state).label,
                 code="not_amendable",
             )
+        if data.planned_arrival is not None and declaration.state != TruckState.DECLARED:
+            # An admitted trip's arrival is its booked slot: move the booking instead.
+            raise Conflict(
+                _("The trip has a slot: move the booking to change when the truck comes."),
+                code="not_amendable",
+                fields={"planned_arrival": [_("Move the booking instead.")]},
+            )
         if data.lines is not None and declaration.state != TruckState.DECLARED:
             # The goods decide the lane a slot was booked in (perishables: green lane).
             raise Conflict(
@@ -574,10 +597,17 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         lines = (
             None if data.lines is None else _check_lines(data.lines, errors, data.number_language)
         )
+        if data.planned_arrival is not None:
+            _check_arrival(data.planned_arrival, errors)
+        driver = None if data.driver is None else _check_driver(actor, data.driver, errors)
         errors.raise_if_any()
         before = declaration_snapshot(declaration)
         declaration.container = container
         declaration.delivery = delivery
+        if data.planned_arrival is not None:
+            declaration.planned_arrival = data.planned_arrival
+        if driver is not None:
+            declaration.driver = driver
         if lines is not None:
             declaration.lines.all().delete()
             _save_lines(declaration, lines)
@@ -586,7 +616,16 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
             declaration.shelf_life_hours = (
                 min((c.shelf_life_hours or 0) for c in perishable) if perishable else None
             )
-        declaration.save(update_fields=["container", "delivery", "perishable", "shelf_life_hours"])
+        declaration.save(
+            update_fields=[
+                "container",
+                "delivery",
+                "perishable",
+                "shelf_life_hours",
+                "planned_arrival",
+                "driver",
+            ]
+        )
         after = declaration_snapshot(declaration)
         if after == before:
             return declaration

@@ -281,3 +281,42 @@ def test_web_list_query_count_does_not_grow_with_rows(
         response = client.get("/declarations/")
     html = response.content.decode()
     assert all(ref in html for ref in Declaration.objects.values_list("reference", flat=True))
+
+
+def test_amending_the_arrival_and_driver_and_refusing_frozen_fields(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, finding 10: planned_arrival was answered 200 and ignored."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audit.models import AuditEvent
+    from conftest import client_for
+    from cuakhau.testing import declare
+    from shipments.models import Declaration, Driver
+
+    declaration = declare(world)
+    api = client_for(world.owner)
+    url = f"/api/v1/declarations/{declaration.reference}/amend/"
+    second = Driver.objects.create(
+        enterprise=world.owner_enterprise,
+        full_name="Trần Văn Bình",
+        id_document_type=world.owner_driver.id_document_type,
+        id_document_number="079200001234",
+        phone="+84912345679",
+    )
+    later = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    done = api.post(url, {"planned_arrival": later.isoformat(), "driver": second.pk}, format="json")
+    assert done.status_code == 200, done.content
+    declaration.refresh_from_db()
+    assert declaration.planned_arrival == later and declaration.driver_id == second.pk
+    before = AuditEvent.objects.count()
+    for body in ({"gate": "chi-ma"}, {"vehicle_plate": "29C-000.01"}, {"nonsense": 1}):
+        refused = api.post(url, body, format="json")
+        assert refused.status_code == 400, body
+        assert set(body) <= set(refused.json()["error"]["fields"]), refused.json()
+    outsider = client_for(world.outsider).post(url, {"driver": second.pk}, format="json")
+    assert outsider.status_code in (403, 404)
+    past = api.post(url, {"planned_arrival": "2020-01-01T08:00:00+07:00"}, format="json")
+    assert past.status_code == 400 and "planned_arrival" in past.json()["error"]["fields"]
+    assert AuditEvent.objects.count() == before
+    assert Declaration.objects.get(pk=declaration.pk).planned_arrival == later
