@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts.views import role_home
+
 urlpatterns = [
     path(
         "login/",
@@ -10,4 +12,5 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("home/", role_home, name="role-home"),
 ]

@@ -41,5 +41,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("notifications:inbox"), label))
         if user.is_staff:
             items.append((reverse("admin:index"), _("Administration")))
-    items.append((reverse("swagger-ui"), _("API")))
+        # The API documentation is for those who connect systems: the board and administrators.
+        if role in {Role.BOARD, Role.ADMIN, Role.CUSTOMS_ADMIN}:
+            items.append((reverse("swagger-ui"), _("API")))
     return {"nav_items": items}

@@ -128,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "role-home"  # each role's own page (accounts/views.py)
 LOGOUT_REDIRECT_URL = "home"
 
 # Login throttling (django-axes): lock a username from one address after repeated failures.

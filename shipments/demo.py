@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -736,8 +736,16 @@ def demo_exists() -> bool:
 
 
 def build_demo(
-    *, seed: int = 1, days: int = 30, end: date | None = None, scale: float = 1.0
+    *,
+    seed: int = 1,
+    days: int = 30,
+    end: date | None = None,
+    scale: float = 1.0,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
+    """Build the demo; ``progress`` is told what is being built as it goes (``make run`` shows
+    it, since the whole build takes a minute or more)."""
+    say = progress or (lambda message: None)
     builder = DemoBuilder(seed=seed, days=days, end=end or timezone.localdate(), scale=scale)
     if not builder.catalogue or not builder.gates:
         raise RuntimeError("Load the reference data first (cuakhau load-reference)")
@@ -748,6 +756,7 @@ def build_demo(
             d for v, d in fleet if v.enterprise_id == enterprises[0].pk and v.country == "VN"
         )
         accounts = builder.accounts(enterprises, own)
+    say(f"{len(enterprises)} enterprises, {len(fleet)} trucks and the demo accounts")
     created = 0
     batch: list[HistoricTrip] = []
     references: set[str] = set()
@@ -759,10 +768,15 @@ def build_demo(
         if len(batch) >= 2000:
             created += import_history(trips=batch, actor_label=DEMO_LABEL)
             batch = []
+            if created % 10000 == 0:
+                say(f"{created:,} declarations with their history")
     created += import_history(trips=batch, actor_label=DEMO_LABEL)
+    say(f"{created:,} declarations with their history; opening checks in the yards")
     # Trucks already in the yard get their channel and agency checks, as a live arrival would.
     checks_opened = open_backlog()
+    say("slots, bookings, yard visits and camera reads")
     flow = build_flow_demo(seed=seed)
+    say("fees: assessments, payments, receipts and yard charges")
     fees = build_fees_demo(seed=seed)
     by_state = dict(
         Declaration.objects.order_by()

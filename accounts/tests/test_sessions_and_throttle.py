@@ -74,3 +74,29 @@ def test_pages_carry_a_content_security_policy_without_inline_code(world: World)
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert "script-src 'self'" in docs["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("username", "home"),
+    [
+        ("owner", "/declarations/"),
+        ("driver", "/declarations/"),
+        ("yard_hn", "/flow/yard/"),
+        ("customs_hn", "/clearance/"),
+        ("quarantine_hn", "/clearance/"),
+        ("customs_admin", "/clearance/selectivity/"),
+        ("board", "/flow/admission/"),
+    ],
+)
+def test_each_role_lands_on_its_own_work_after_login(
+    world: World, username: str, home: str
+) -> None:
+    """Issue 12, finding 8: everyone landed on the public page after login."""
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": username, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == home, response.redirect_chain
+    assert response.status_code == 200
+    menu = response.content.decode()
+    assert ('href="/api/docs/"' in menu) == (username in ("board", "customs_admin"))

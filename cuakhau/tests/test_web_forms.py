@@ -202,6 +202,7 @@ NOT_FORMS = {
     "i18n/setlang/": "Django's language switch, open to everyone",
     "accounts/login/": "the login form (tested in test_web.py and accounts/tests)",
     "accounts/logout/": "logs out the caller only",
+    "accounts/home/": "redirects to the caller's own work page (accounts/tests)",
     "declarations/<str:reference>/": "the declaration page (test_declaration_page_is_scoped)",
     "declarations/new/line/": "an empty goods-line fragment (GET)",
     "clearance/documents/<int:document_id>/": "document download (API matrix: document file)",

@@ -79,3 +79,21 @@ def test_tet_nearly_stops_traffic() -> None:
     assert day_factor(ordinary + timedelta(days=(6 - ordinary.weekday())), tet) < day_factor(
         ordinary, tet
     )
+
+
+def test_the_demo_command_shows_progress_while_it_builds(capsys) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, finding 13: `make run` printed nothing for the minute the demo takes."""
+    from django.core.management import call_command
+
+    load_gates()
+    load_commodities()
+    from clearance.reference import load_clearance_rules
+    from fees.reference import load_fee_schedules
+
+    load_clearance_rules()
+    load_fee_schedules()
+    call_command("demo", days=2, scale=0.02, end=END)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("demo [")]
+    assert len(lines) >= 5, lines
+    assert "declarations with their history" in "\n".join(lines)
+    assert "fees" in lines[-1]

@@ -34,8 +34,18 @@ class Command(BaseCommand):
             self.print_accounts()
             return
         started = time.monotonic()
+
+        def progress(message: str) -> None:
+            self.stdout.write(f"demo [{time.monotonic() - started:5.1f} s] {message}")
+            self.stdout.flush()
+
+        progress(f"building {options['days']} days of demo traffic (about a minute)")
         result = build_demo(
-            seed=options["seed"], days=options["days"], end=options["end"], scale=options["scale"]
+            seed=options["seed"],
+            days=options["days"],
+            end=options["end"],
+            scale=options["scale"],
+            progress=progress,
         )
         self.stdout.write(
             f"demo: {result['declarations']} declarations over {options['days']} days "
