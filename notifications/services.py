@@ -6,8 +6,9 @@ translates for that person, not for whoever triggered the message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -69,8 +70,46 @@ def inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("declaration")
 
 
-def do_mark_read(*, user: User) -> int:
-    return inbox(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+def do_mark_read(*, user: User, ids: Sequence[int] = ()) -> int:
+    """Mark the user's own notifications read: those named by ``ids``, or all of them."""
+    unread = inbox(user).filter(read_at__isnull=True)
+    if ids:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+@dataclass
+class Group:
+    """Notifications of one kind on one day, shown as one line: 80 "hold at origin" messages,
+    one per trip, once buried the three that mattered."""
+
+    kind: str
+    day: date
+    items: list[Notification]
+
+    @property
+    def first(self) -> Notification:
+        return self.items[0]
+
+    @property
+    def others(self) -> int:
+        return len(self.items) - 1
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for n in self.items if n.read_at is None)
+
+
+def grouped(notifications: Iterable[Notification]) -> list[Group]:
+    """Consecutive notifications (newest first) of the same kind and day, as groups."""
+    groups: list[Group] = []
+    for notification in notifications:
+        day = timezone.localdate(notification.created_at)
+        if groups and groups[-1].kind == notification.kind and groups[-1].day == day:
+            groups[-1].items.append(notification)
+        else:
+            groups.append(Group(notification.kind, day, [notification]))
+    return groups
 
 
 def _queue(

@@ -15,12 +15,17 @@ from notifications import services
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    page = Paginator(services.inbox(actor(request)), 50).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page})
+    page = Paginator(services.inbox(actor(request)), 200).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "groups": services.grouped(page.object_list)},
+    )
 
 
 @login_required
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
-    services.do_mark_read(user=actor(request))
+    ids = [int(raw) for raw in request.POST.getlist("id") if raw.isascii() and raw.isdigit()]
+    services.do_mark_read(user=actor(request), ids=ids)
     return redirect("notifications:inbox")
