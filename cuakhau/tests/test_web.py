@@ -122,6 +122,7 @@ def test_login_and_throttling(world: World, client) -> None:  # type: ignore[no-
         "/accounts/login/", {"username": "board", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
     )
     assert locked.status_code == 429  # even the right password, until the cool-off
+    assert "15 phút" in locked.content.decode()  # and the page says for how long
 
 
 def test_error_pages(client) -> None:  # type: ignore[no-untyped-def]
