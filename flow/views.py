@@ -3,7 +3,7 @@ plate cameras' endpoint. Parse, authorise, call one service, render."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -55,9 +55,6 @@ def _booking_context(request: HttpRequest, declaration: Declaration) -> dict[str
     )
     may_book = policy.allows(user, rules.BOOK, declaration)
     offers = services.offers(declaration=declaration) if may_book else []
-    days: dict[str, list[services.SlotOffer]] = {}
-    for offer in offers:
-        days.setdefault(timezone.localtime(offer.starts_at).strftime("%d/%m/%Y"), []).append(offer)
     return {
         "declaration": declaration,
         "booking": booking,
@@ -66,9 +63,38 @@ def _booking_context(request: HttpRequest, declaration: Declaration) -> dict[str
         .select_related("slot")
         .order_by("-created_at")[:10],
         "may_book": may_book,
+        "grid": slot_grid(offers, declaration.planned_arrival),
         "may_change": booking is not None and policy.allows(user, rules.CHANGE_BOOKING, booking),
-        "days": days,
     }
+
+
+GRID_DAYS = 4
+
+
+def slot_grid(offers: list[services.SlotOffer], planned: datetime | None) -> dict[str, Any]:
+    """Bookable hours as a day × hour grid of ``GRID_DAYS`` days around the planned arrival
+    (the day before it to two days after), the free hour nearest the planned arrival chosen.
+    A 112-option list that preselected today 15:00 for a truck planned two days later was
+    how trucks got booked on the wrong day."""
+    if not offers:
+        return {"days": [], "rows": [], "chosen": None}
+    by_day: dict[date, dict[int, services.SlotOffer]] = {}
+    for offer in offers:
+        local = timezone.localtime(offer.starts_at)
+        by_day.setdefault(local.date(), {})[local.hour] = offer
+    all_days = sorted(by_day)
+    target = timezone.localtime(planned) if planned else timezone.localtime(offers[0].starts_at)
+    first = max(all_days[0], target.date() - timedelta(days=1))
+    days = [d for d in all_days if d >= first][:GRID_DAYS] or all_days[:GRID_DAYS]
+    bookable = [o for d in days for o in by_day[d].values() if o.free > 0 and not o.held]
+    chosen = (
+        min(bookable, key=lambda o: abs((o.starts_at - target).total_seconds())).starts_at
+        if bookable
+        else None
+    )
+    hours = sorted({h for d in days for h in by_day[d]})
+    rows = [(h, [by_day[d].get(h) for d in days]) for h in hours]
+    return {"days": days, "rows": rows, "chosen": chosen, "more_days": len(all_days) > len(days)}
 
 
 def booking_panel(request: HttpRequest, declaration: Declaration) -> Panel | None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -346,3 +346,26 @@ def test_booking_and_cancelling_at_once_never_deadlock(world: World) -> None:
     from audit.services import verify_chain
 
     assert verify_chain()[1] is None
+
+
+def test_the_slot_grid_opens_on_the_planned_arrival(world: World) -> None:
+    """Issue 12, finding 9: a truck planned two days later was offered today 15:00 first."""
+    from flow.views import GRID_DAYS, slot_grid
+
+    trip = declare(world, planned_arrival=timezone.now() + timedelta(days=2, hours=3))
+    offers = services.offers(declaration=trip)
+    grid = slot_grid(offers, trip.planned_arrival)
+    planned_day = timezone.localtime(trip.planned_arrival).date()
+    assert len(grid["days"]) <= GRID_DAYS
+    assert planned_day in grid["days"]
+    assert grid["days"][0] >= planned_day - timedelta(days=1)
+    best = min(
+        (o for o in offers if o.free > 0 and not o.held),
+        key=lambda o: abs((o.starts_at - trip.planned_arrival).total_seconds()),
+    )
+    assert grid["chosen"] == best.starts_at
+    web = Client()
+    web.force_login(world.owner)
+    html = web.get(f"/declarations/{trip.reference}/").content.decode()
+    assert 'id="slot-grid"' in html
+    assert html.count(" checked>") == 1

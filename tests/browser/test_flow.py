@@ -33,8 +33,9 @@ def test_declarant_books_yard_records_gate_in_and_the_board_counts_it(
     page.goto(f"{base}/declarations/{trip.reference}/")
     expect(page.locator("#booking")).to_contain_text("Chưa đặt khung giờ")
     form = page.get_by_role("form", name="Đặt khung giờ")
-    first_free = form.locator("select[name=starts_at] option:not([disabled])").first
-    form.locator("select[name=starts_at]").select_option(first_free.get_attribute("value"))
+    # The hour nearest the planned arrival is chosen in the day × hour grid.
+    chosen = form.locator("#slot-grid input[name=starts_at]:checked")
+    expect(chosen).to_have_count(1)
     form.get_by_role("button", name="Đặt lịch").click()
     expect(page.locator("#booking")).to_contain_text("Đã đặt")
     expect(page.locator("#state")).to_have_text("Được chấp nhận")
