@@ -11,3 +11,12 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+document.addEventListener("click", (event) => {
+  const target = event.target;
+  const toggle = target instanceof HTMLElement ? target.closest("[data-menu]") : null;
+  if (!toggle) return;
+  const menu = document.getElementById(toggle.getAttribute("aria-controls") || "");
+  if (!menu) return;
+  const open = menu.classList.toggle("open");
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+});

@@ -1,0 +1,59 @@
+"""Issue 12, finding 7: on a 390 px phone no page scrolls sideways and the header stays small."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from cuakhau.testing import World, declare, walk_to
+from shipments.choices import TruckState
+from tests.browser.conftest import screenshot
+from tests.browser.test_declarant import _log_in
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{page.url}: the page is {width} px wide on a 390 px screen"
+
+
+def test_driver_and_public_pages_fit_a_phone(
+    phone: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    base = live_server.url
+    trip = walk_to(declare(live_world), live_world, TruckState.ADMITTED)
+    phone.goto(f"{base}/flow/board/")
+    _no_sideways_scroll(phone)
+    header = phone.locator("header.topbar").bounding_box()
+    assert header is not None and header["height"] < 844 * 0.2, header
+    # The menu is behind a button, and opens.
+    nav = phone.locator("#main-nav")
+    expect(nav).to_be_hidden()
+    phone.get_by_role("button", name="Menu").click()
+    expect(nav).to_be_visible()
+    screenshot(phone, "phone-board")
+
+    _log_in(phone, base, "driver")
+    for url in ("/declarations/", f"/declarations/{trip.reference}/"):
+        phone.goto(f"{base}{url}")
+        _no_sideways_scroll(phone)
+    screenshot(phone, "phone-driver-trip")
