@@ -333,6 +333,15 @@ class DeclarationFilter(django_filters.FilterSet):
     arrival_before = django_filters.IsoDateTimeFilter(
         field_name="planned_arrival", lookup_expr="lt"
     )
+    q = django_filters.CharFilter(
+        method="search",
+        max_length=40,
+        help_text="A reference (or its start), a plate however written, an enterprise's name, "
+        "or a customs declaration number.",
+    )
+
+    def search(self, queryset: QuerySet[Declaration], name: str, value: str) -> Any:
+        return services.search(queryset, value)
 
     class Meta:
         model = Declaration

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ from accounts.scoping import Action
 from audit import services as audit
 from cuakhau.bulk import fast_insert
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from cuakhau.numbers import NumberError, parse_decimal
+from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
 from gates.choices import Flow, TransportMode
 from gates.models import Gate, Route
 from shipments import lifecycle
@@ -55,6 +56,7 @@ from shipments.validators import (
     normalize_customs_number,
     normalize_hs_heading,
     normalize_plate,
+    ocr_key,
 )
 
 MAX_LINES = 50
@@ -722,6 +724,27 @@ def do_transition(
             at=when,
         )
     return declaration
+
+
+def search(queryset: QuerySet[Declaration], text: str) -> QuerySet[Declaration]:
+    """Declarations matching what a person typed: a reference (or its start), a plate however
+    written or misread (compared on the camera key, so "29c 12345", "29C-123.45" and
+    "29C12345" find the same truck), an enterprise's name or a customs declaration number.
+
+    Plates and enterprises are looked up first in their own small tables, and the declarations
+    then through their indexed foreign keys, which keeps a search fast on 60,000 trips.
+    """
+    query = ascii_digits(text or "").strip()
+    if not query:
+        return queryset
+    match = Q(reference__istartswith=query) | Q(customs_declaration_number=query)
+    key = ocr_key(query)
+    if len(key) >= 3:
+        vehicles = Vehicle.objects.filter(ocr_key__contains=key).values("pk")
+        match |= Q(vehicle_id__in=vehicles) | Q(trailer_id__in=vehicles)
+    if len(query) >= 3:
+        match |= Q(enterprise_id__in=Enterprise.objects.filter(name__icontains=query).values("pk"))
+    return queryset.filter(match)
 
 
 def visible_declaration(*, actor: User, reference: str) -> Declaration:

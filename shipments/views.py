@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -195,7 +197,7 @@ def check_plate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def declaration_list(request: HttpRequest) -> HttpResponse:
+def declaration_list(request: HttpRequest) -> HttpResponseBase:
     queryset = (
         Declaration.objects.restrict(actor(request), Action.VIEW)
         .select_related("enterprise", "gate", "route", "vehicle", "driver")
@@ -207,7 +209,26 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     gate = request.GET.get("gate", "")
     if gate:
         queryset = queryset.filter(gate__code=gate)
+    text = request.GET.get("q", "")[:40]
+    queryset = services.search(queryset, text)
+    errors: dict[str, str] = {}
+    period = {}
+    for name, lookup in (("from", "gte"), ("to", "lte")):
+        raw = request.GET.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = _("Give a day as YYYY-MM-DD.")
+            continue
+        period[name] = day
+        queryset = queryset.filter(**{f"planned_arrival__date__{lookup}": day})
+    if request.GET.get("format") == "csv" and not errors:
+        return _declarations_csv(queryset)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "shipments/declaration_list.html",
@@ -216,9 +237,57 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
             "states": TruckState.choices,
             "state": state,
             "gate": gate,
+            "q": text,
+            "period": {k: v.isoformat() for k, v in period.items()},
+            "errors": errors,
+            "query": query.urlencode(),
             "gates": Gate.objects.filter(is_active=True, mode="road"),
         },
+        status=400 if errors else 200,
     )
+
+
+CSV_LIMIT = 100_000
+
+
+def _declarations_csv(queryset: Any) -> StreamingHttpResponse:
+    """The filtered declarations as CSV, in the reader's language, streamed row by row."""
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    header = [
+        _("Reference"),
+        _("State"),
+        _("Direction"),
+        _("Gate"),
+        _("Vehicle"),
+        _("Enterprise"),
+        _("Planned arrival"),
+        _("Perishable"),
+    ]
+
+    def rows() -> Any:
+        yield "\ufeff" + writer.writerow(header)  # BOM: spreadsheet programs read UTF-8
+        for d in queryset[:CSV_LIMIT].iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    d.reference,
+                    d.get_state_display(),
+                    d.get_direction_display(),
+                    d.gate.name + (f" — {d.route.name}" if d.route else ""),
+                    d.vehicle.plate,
+                    d.enterprise.name,
+                    timezone.localtime(d.planned_arrival).strftime("%d/%m/%Y %H:%M"),
+                    _("yes") if d.perishable else _("no"),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="declarations.csv"'
+    return response
 
 
 def _detail_context(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:

@@ -174,3 +174,41 @@ def test_plate_check_warns_of_open_trips_and_others_plates(world: World, client)
         "/declarations/new/check-plate/", {"vehicle_plate": world.outsider_vehicle.plate}
     ).content.decode()
     assert "errorlist" in other and "✓" not in other
+
+
+def test_search_declarations_by_plate_reference_enterprise_and_day(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, finding 4: no search on 4,295 declarations of one declarant."""
+    import csv
+    import io
+
+    from conftest import client_for
+
+    mine = declare(world)
+    other = declare(
+        world,
+        actor=world.outsider,
+        vehicle_plate=world.outsider_vehicle.plate,
+        driver=world.outsider_driver.pk,
+    )
+    client.force_login(world.board)
+    for text in ("29c 12345", "29C-123.45", "29C12345", mine.reference[:9], "Xanh"):
+        html = client.get("/declarations/", {"q": text}).content.decode()
+        assert mine.reference in html and other.reference not in html, text
+    html = client.get("/declarations/", {"q": "12H00123"}).content.decode()
+    assert other.reference in html and mine.reference not in html
+    day = timezone.localtime(mine.planned_arrival).date()
+    assert mine.reference in client.get("/declarations/", {"from": day, "to": day}).content.decode()
+    later = (day + timedelta(days=1)).isoformat()
+    assert mine.reference not in client.get("/declarations/", {"from": later}).content.decode()
+    assert client.get("/declarations/", {"from": "31/12/2026"}).status_code == 400
+    # CSV of what the filter shows, in the reader's language.
+    response = client.get("/declarations/", {"q": "29C-123.45", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][0] == "Mã tờ khai" or rows[0][0]  # the header, translated
+    assert [r[0] for r in rows[1:]] == [mine.reference]
+    # The declarant's own search never shows another enterprise's trip.
+    client.force_login(world.owner)
+    assert other.reference not in client.get("/declarations/", {"q": "12H"}).content.decode()
+    # The API takes the same query.
+    api = client_for(world.board).get("/api/v1/declarations/", {"q": "29c 12345"}).json()
+    assert [d["reference"] for d in api["results"]] == [mine.reference]
