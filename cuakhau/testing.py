@@ -7,6 +7,7 @@ and anonymous visitors. Real Lạng Sơn reference data is loaded for every test
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -237,3 +238,37 @@ def walk_to(declaration: Declaration, world: World, state: str) -> Declaration:
         )
     assert declaration.state == state
     return declaration
+
+
+def run_at_once(jobs: list[Callable[[], object]], *, timeout: float = 120) -> list[BaseException]:
+    """Run ``jobs`` at the same moment, each in its own thread with its own database connection,
+    on PostgreSQL; in turn on SQLite (one writer at a time). Returns the exceptions raised."""
+    import threading
+
+    from django.db import connection
+
+    parallel = connection.vendor == "postgresql"
+    barrier = threading.Barrier(len(jobs) if parallel else 1)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(job: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            job()
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    if parallel:
+        threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=timeout)
+    else:
+        for job in jobs:
+            run(job)
+    return errors

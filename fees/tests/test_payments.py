@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from conftest import client_for
 from cuakhau.errors import Conflict, NotAllowed
-from cuakhau.testing import World, declare, walk_to
+from cuakhau.testing import World, declare, run_at_once, walk_to
 from fees import reports, services
 from fees.choices import PaymentRequestStatus, ReceiptLineKind, RefundReason, RefundStatus
 from fees.models import Charge, Payment, PaymentRequest, Receipt, ReceiptSeries, Refund
@@ -399,36 +399,15 @@ def test_concurrent_confirms_of_one_demo_checkout_pay_once(world: World) -> None
     declaration = _veg(world)
     request = _request(world, declaration)
     url = f"/fees/demo-pay/{request.reference}/"
-    parallel = connection.vendor == "postgresql"
     count = 10
-    barrier = threading.Barrier(count if parallel else 1)
     statuses: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
     def confirm() -> None:
-        try:
-            web = Client()
-            web.force_login(world.owner)
-            barrier.wait(timeout=30)
-            response = web.post(url, {"action": "pay"})
-            with lock:
-                statuses.append(response.status_code)
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
+        web = Client()
+        web.force_login(world.owner)
+        statuses.append(web.post(url, {"action": "pay"}).status_code)
 
-    if parallel:
-        threads = [threading.Thread(target=confirm) for _ in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    else:
-        for _ in range(count):
-            confirm()
+    errors = run_at_once([confirm] * count)
     assert not errors, errors
     assert len(statuses) == count
     assert all(s in (302, 409) for s in statuses), statuses

@@ -428,20 +428,26 @@ def do_record_yard_event(
     return event
 
 
+def _unmatched_event(actor: User, event_id: int) -> PlateEvent:
+    """The read a person resolves, locked: in the actor's yard and still waiting for them."""
+    event = (
+        PlateEvent.objects.restrict(actor, Action.VIEW)
+        .select_for_update()
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        raise NotFound(_("No such event."))
+    _yard_staff(actor, event.gate)
+    if event.status != EventStatus.UNMATCHED:
+        raise Conflict(_("This event is already resolved."), code="event_resolved")
+    return event
+
+
 def do_correct_event(*, actor: User, event_id: int, reference: str) -> PlateEvent:
     """An operator resolves an unmatched read by naming the truck it was."""
     with transaction.atomic():
-        event = (
-            PlateEvent.objects.restrict(actor, Action.VIEW)
-            .select_for_update()
-            .filter(pk=event_id)
-            .first()
-        )
-        if event is None:
-            raise NotFound(_("No such event."))
-        _yard_staff(actor, event.gate)
-        if event.status != EventStatus.UNMATCHED:
-            raise Conflict(_("This event is already resolved."), code="event_resolved")
+        event = _unmatched_event(actor, event_id)
         declaration = Declaration.objects.filter(
             reference=reference.strip(), gate=event.gate, state__in=EXPECTED_STATES[event.kind]
         ).first()
@@ -473,17 +479,7 @@ def do_dismiss_event(*, actor: User, event_id: int, reason: str) -> PlateEvent:
     if not reason.strip():
         raise InvalidInput(_("Give a reason."), fields={"reason": [_("A reason is required.")]})
     with transaction.atomic():
-        event = (
-            PlateEvent.objects.restrict(actor, Action.VIEW)
-            .select_for_update()
-            .filter(pk=event_id)
-            .first()
-        )
-        if event is None:
-            raise NotFound(_("No such event."))
-        _yard_staff(actor, event.gate)
-        if event.status != EventStatus.UNMATCHED:
-            raise Conflict(_("This event is already resolved."), code="event_resolved")
+        event = _unmatched_event(actor, event_id)
         event.status = EventStatus.DISMISSED
         event.note = reason.strip()[:300]
         event.resolved_by = actor

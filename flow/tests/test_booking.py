@@ -4,6 +4,7 @@ changes within the rules, and the database refusing what the code would not."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from cuakhau.testing import World, declare
+from cuakhau.testing import World, declare, run_at_once
 from flow import planning, services
 from flow.choices import BookingStatus, Lane
 from flow.models import Booking, Slot
@@ -300,42 +301,26 @@ def test_booking_and_cancelling_at_once_never_deadlock(world: World) -> None:
     later = open_hour(booked[0], after_hours=4)
     for trip in booked:
         services.do_book(actor=world.owner, reference=trip.reference, starts_at=hour)
-    parallel = connection.vendor == "postgresql"
     jobs = (
         [("book", t) for t in fresh]
         + [("cancel", t) for t in booked[:12]]
         + [("rebook", t) for t in booked[12:]]
     )
-    barrier = threading.Barrier(len(jobs) if parallel else 1)
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def run(kind: str, trip: Declaration) -> None:
-        try:
-            barrier.wait(timeout=30)
-            if kind == "book":
-                services.do_book(actor=world.owner, reference=trip.reference, starts_at=hour)
-            elif kind == "rebook":
-                services.do_rebook(actor=world.owner, reference=trip.reference, starts_at=later)
-            else:
-                shipments.do_transition(
-                    declaration_id=trip.pk, transition="cancel", actor=world.owner, reason="sold"
-                )
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
+    def job(kind: str, trip: Declaration) -> Callable[[], object]:
+        if kind == "book":
+            return lambda: services.do_book(
+                actor=world.owner, reference=trip.reference, starts_at=hour
+            )
+        if kind == "rebook":
+            return lambda: services.do_rebook(
+                actor=world.owner, reference=trip.reference, starts_at=later
+            )
+        return lambda: shipments.do_transition(
+            declaration_id=trip.pk, transition="cancel", actor=world.owner, reason="sold"
+        )
 
-    if parallel:
-        threads = [threading.Thread(target=run, args=job) for job in jobs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    else:
-        for job in jobs:
-            run(*job)
+    errors = run_at_once([job(kind, trip) for kind, trip in jobs])
     assert not errors, errors
     slot = Slot.objects.get(route=route, flow="exit", starts_at=hour)
     moved_to = Slot.objects.get(route=route, flow="exit", starts_at=later)

@@ -15,12 +15,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_declarant import _log_in
 
 
-def test_quarantine_officer_passes_a_truck_of_durian(
-    page: Page,
-    live_server,
-    live_world: World,  # type: ignore[no-untyped-def]
-) -> None:
-    world = live_world
+def _durian_in_yard(world: World) -> Declaration:
     durian = declare(
         world,
         lines=[
@@ -29,7 +24,16 @@ def test_quarantine_officer_passes_a_truck_of_durian(
             )
         ],
     )
-    durian = walk_to(durian, world, TruckState.ARRIVED)
+    return walk_to(durian, world, TruckState.ARRIVED)
+
+
+def test_quarantine_officer_passes_a_truck_of_durian(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    world = live_world
+    durian = _durian_in_yard(world)
     # Customs and the border guard have done their part; quarantine is the last check.
     for check in Check.objects.filter(declaration=durian, status=CheckStatus.OPEN).exclude(
         agency=Agency.PLANT_QUARANTINE
@@ -84,15 +88,7 @@ def test_a_failed_check_stays_failed_after_an_error(
 ) -> None:
     """Issue 12, finding 1: the form that comes back with an error keeps "fail" and the notes."""
     world = live_world
-    durian = declare(
-        world,
-        lines=[
-            services.LineInput(
-                commodity="durian", hs_heading="0810", weight_kg="20000", value_usd="70000"
-            )
-        ],
-    )
-    durian = walk_to(durian, world, TruckState.ARRIVED)
+    durian = _durian_in_yard(world)
     base = live_server.url
     _log_in(page, base, "quarantine_hn")
     page.goto(f"{base}/declarations/{durian.reference}/")
