@@ -22,6 +22,7 @@ from clearance import policy as rules
 from clearance import services
 from clearance.choices import Agency, Channel, DocumentType, InspectionResult
 from clearance.models import Check, CheckRule, Clearance, Document, Inspection, SelectivityRule
+from cuakhau.api import BoundedDateTimeField
 from cuakhau.errors import NotFound
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
@@ -77,7 +78,7 @@ class InspectionInputSerializer(serializers.Serializer[Any]):
     result = serializers.ChoiceField(choices=InspectionResult.choices)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     sample_taken = serializers.BooleanField(required=False, default=False)
-    started_at = serializers.DateTimeField(required=False)
+    started_at = BoundedDateTimeField(required=False)
 
 
 class CheckFilter(django_filters.FilterSet):

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts import policy
 from accounts.choices import Role
 from accounts.permissions import PUBLIC, roles
+from cuakhau.api import BoundedDateTimeField
 from cuakhau.errors import NotFound
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
@@ -56,11 +57,11 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
 
 class BookInputSerializer(serializers.Serializer[Any]):
     declaration = serializers.CharField(max_length=20)
-    starts_at = serializers.DateTimeField()
+    starts_at = BoundedDateTimeField()
 
 
 class RebookInputSerializer(serializers.Serializer[Any]):
-    starts_at = serializers.DateTimeField()
+    starts_at = BoundedDateTimeField()
 
 
 class CancelInputSerializer(serializers.Serializer[Any]):
@@ -132,7 +133,7 @@ class BookingViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
 
 
 class OfferSerializer(serializers.Serializer[Any]):
-    starts_at = serializers.DateTimeField()
+    starts_at = BoundedDateTimeField()
     capacity = serializers.IntegerField()
     free = serializers.IntegerField()
     held = serializers.BooleanField()
@@ -363,7 +364,7 @@ class CapacityInputSerializer(serializers.Serializer[Any]):
     route = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     flow = serializers.ChoiceField(choices=Flow.choices)
     trucks_per_hour = serializers.IntegerField(min_value=0, max_value=1000)
-    effective_from = serializers.DateTimeField()
+    effective_from = BoundedDateTimeField()
     reason = serializers.CharField(max_length=300)
 
 

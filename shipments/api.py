@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.choices import GATE_ROLES, Role
 from accounts.permissions import EVERY_ROLE, PUBLIC, roles
+from cuakhau.api import BoundedDateTimeField, BoundedIsoDateTimeFilter
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
 from gates.choices import Flow
@@ -216,7 +217,7 @@ class DeclarationInputSerializer(serializers.Serializer[Any]):
     trailer_plate = serializers.CharField(max_length=30, required=False, allow_blank=True)
     driver = serializers.IntegerField()
     origin_province = serializers.IntegerField(required=False, allow_null=True)
-    planned_arrival = serializers.DateTimeField()
+    planned_arrival = BoundedDateTimeField()
     customs_declaration_number = serializers.CharField(
         max_length=20, required=False, allow_blank=True
     )
@@ -235,7 +236,7 @@ class AmendInputSerializer(serializers.Serializer[Any]):
     )
     delivery = serializers.ChoiceField(choices=Delivery.choices, required=False)
     lines = GoodsLineInputSerializer(many=True, required=False)
-    planned_arrival = serializers.DateTimeField(
+    planned_arrival = BoundedDateTimeField(
         required=False, help_text="Only while the trip has no slot (declared)."
     )
     driver = serializers.IntegerField(
@@ -327,12 +328,8 @@ class DeclarationFilter(django_filters.FilterSet):
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     flow = django_filters.ChoiceFilter(choices=Flow.choices)
     perishable = django_filters.BooleanFilter()
-    arrival_after = django_filters.IsoDateTimeFilter(
-        field_name="planned_arrival", lookup_expr="gte"
-    )
-    arrival_before = django_filters.IsoDateTimeFilter(
-        field_name="planned_arrival", lookup_expr="lt"
-    )
+    arrival_after = BoundedIsoDateTimeFilter(field_name="planned_arrival", lookup_expr="gte")
+    arrival_before = BoundedIsoDateTimeFilter(field_name="planned_arrival", lookup_expr="lt")
     q = django_filters.CharFilter(
         method="search",
         max_length=40,

@@ -18,6 +18,7 @@ from accounts import policy
 from accounts.models import User
 from accounts.scoping import Action
 from audit import services as audit
+from cuakhau.api import check_moment
 from cuakhau.errors import Conflict, InvalidInput, NotFound
 from cuakhau.signing import check_signed
 from fees import policy as rules
@@ -118,9 +119,14 @@ def _parse_callback(body: bytes) -> dict[str, Any]:
         isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount < 10**13
     ):
         errors["amount_vnd"] = [_("Give the amount received in whole đồng, more than 0.")]
-    paid_at = parse_datetime(str(data.get("paid_at", ""))) if data.get("paid_at") else None
+    try:
+        paid_at = parse_datetime(str(data.get("paid_at", ""))) if data.get("paid_at") else None
+    except (ValueError, OverflowError):
+        paid_at = None
     if paid_at is None or timezone.is_naive(paid_at):
         errors["paid_at"] = [_("Give the payment time as ISO 8601 with its time zone.")]
+    elif problem := check_moment(paid_at):
+        errors["paid_at"] = [problem]
     if errors:
         raise InvalidInput(_("The callback has errors; see each field."), fields=errors)
     return {**data, "paid_at": paid_at}
