@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast lint messages bench clean system-deps
+.PHONY: run test test-fast test-fuzz lint messages bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,7 +21,11 @@ run: $(STAMP)
 test: $(STAMP) system-deps lint
 	$(BIN)/cuakhau compile_translations
 	$(BIN)/cuakhau check_translations
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not fuzz" $(PYTEST_ARGS)
+
+## schemathesis over every API operation as every kind of user, on SQLite (CI runs it on PostgreSQL).
+test-fuzz: $(STAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m fuzz $(PYTEST_ARGS)
 
 ## The checks that need no database: lint, types, Django's system and migration checks.
 lint: $(STAMP)

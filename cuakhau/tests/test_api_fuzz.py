@@ -23,6 +23,9 @@ from schemathesis.core import NotSet
 
 from cuakhau.testing import World, declare
 
+# A few minutes per database: CI runs it against PostgreSQL (the production database, where it
+# found an offset PostgreSQL refuses); `make test-fuzz` runs it on SQLite.
+pytestmark = pytest.mark.fuzz
 EXAMPLES = int(os.environ.get("CUAKHAU_FUZZ_EXAMPLES", "6"))
 # A persona for each kind of access: an enterprise, gate staff (yard, agency), the customs
 # administrator (selectivity rules) and the board (province-wide). The others repeat one of
