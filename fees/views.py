@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import policy
 from accounts.scoping import Action
 from cuakhau.errors import DomainError
-from cuakhau.numbers import form_language
+from cuakhau.numbers import form_language, format_decimal
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from fees import policy as rules
 from fees import providers, reports, services
@@ -82,7 +82,8 @@ def explain(assessment: Assessment) -> list[str]:
             "source": _("registered payload")
             if basis["tonnage_source"] == "payload"
             else _("declared goods"),
-            "kg": basis["tonnage_kg"],
+            # Stored as text ("18000.0"); shown the reader's way ("18.000" in Vietnamese).
+            "kg": format_decimal(basis["tonnage_kg"]),
         }
         if not basis["container"]
         else _("Vehicle class: %s.") % services.class_label(data["vehicle_class"]),

@@ -10,7 +10,7 @@ from django.utils.formats import number_format
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
+from cuakhau.numbers import NumberError, ascii_digits, format_decimal, parse_decimal
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,17 @@ def test_what_a_page_shows_reads_back_as_the_same_number(
     with translation.override(language):
         shown = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=grouping)
     assert parse_decimal(shown, language=language) == value
+
+
+@given(
+    st.decimals(min_value=-Decimal("1e11"), max_value=Decimal("1e11"), places=2, allow_nan=False),
+    st.sampled_from(["vi", "en", "zh-hans"]),
+)
+def test_what_we_format_reads_back_as_the_same_number(value: Decimal, language: str) -> None:
+    assert parse_decimal(format_decimal(value, language=language), language=language) == value
+
+
+def test_format_decimal_groups_thousands() -> None:
+    assert format_decimal(Decimal("18000.0"), language="vi") == "18.000"
+    assert format_decimal(Decimal("5000.50"), language="vi") == "5.000,5"
+    assert format_decimal(Decimal("1234567"), language="en") == "1,234,567"

@@ -331,3 +331,14 @@ def test_goods_are_fixed_once_the_trip_is_admitted(world: World) -> None:
         data=shipments.AmendInput(container="20ft"),
     )
     assert _fee(declaration).amount_vnd == 600_000
+
+
+def test_the_explanation_shows_the_tonnage_the_readers_way(world: World) -> None:
+    """A Vietnamese page said "18000.0 kg" (the stored text) in the fee's explanation."""
+    from django.test import Client
+
+    declaration = declare(world)
+    web = Client()
+    web.force_login(world.owner)
+    html = web.get(f"/declarations/{declaration.reference}/").content.decode()
+    assert "18.000 kg" in html and "18000.0 kg" not in html
