@@ -1,6 +1,6 @@
 """The December 2021 – February 2022 congestion at Lạng Sơn as a scenario.
 
-Every number below is marked in docs/scenarios.md as *observed* (lang-son-facts.md) or
+Every number below is marked in docs/scenarios.md as *observed* (docs/sources.md) or
 *assumed*. Daily clearance capacity comes from the observed clearance figures where they exist;
 daily arrivals are derived so that the number of stranded trucks at the end of each dated day
 follows the observed counts (arrivals = change in the observed stock + trucks cleared), and are
@@ -47,7 +47,7 @@ TONNES_PER_TRUCK = 20  # assumed
 VND_PER_USD = 23_000  # 2021 exchange rate, rounded (assumed)
 NON_PERISHABLE_VALUE_VND = 400_000_000  # assumed
 
-#: Observed stranded trucks at the end of the day (lang-son-facts.md).
+#: Observed stranded trucks at the end of the day (docs/sources.md).
 OBSERVED = {
     date(2021, 12, 15): 4300,
     date(2021, 12, 16): 4550,

@@ -1,7 +1,7 @@
 """Demo accounts and traffic calibrated to Lạng Sơn's published figures.
 
 Volumes come from the mid-2025 trucks per day per gate and direction in the reference data
-(``observed_daily_trucks``); the commodity mix per gate follows lang-son-facts.md (fruit through
+(``observed_daily_trucks``); the commodity mix per gate follows docs/sources.md (fruit through
 Tân Thanh, seafood through Cốc Nam, electronics and machinery imported through Hữu Nghị, mostly
 imports and medicinal herbs at Chi Ma). Traffic dips on Sundays, swells in the lychee season
 (June) and nearly stops around Tết / Spring Festival. Everything derives from one seeded RNG, so
