@@ -12,7 +12,7 @@ from accounts.choices import OFFICER_ROLES, Role
 #: The page a role works from, opened after login.
 HOMES: dict[str, str] = {
     Role.DECLARANT: "shipments:declaration-list",
-    Role.DRIVER: "shipments:declaration-list",
+    Role.DRIVER: "flow:my-trip",
     Role.YARD_OPERATOR: "flow:yard",
     **dict.fromkeys(OFFICER_ROLES, "clearance:worklist"),
     Role.CUSTOMS_ADMIN: "clearance:selectivity",

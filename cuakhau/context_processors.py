@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         role = user.role
         if role == Role.DECLARANT:
             items.append((reverse("shipments:declaration-new"), _("New declaration")))
+        if role == Role.DRIVER:
+            items.append((reverse("flow:my-trip"), _("My next trip")))
         if role in {Role.DECLARANT, Role.DRIVER, Role.BOARD, Role.ADMIN} | GATE_ROLES:
             items.append((reverse("shipments:declaration-list"), _("Declarations")))
         if role in OFFICER_ROLES | {Role.BOARD, Role.ADMIN}:

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from accounts import policy
 from accounts.scoping import Action
 from cuakhau.errors import DomainError
 from cuakhau.numbers import form_language, format_decimal
+from cuakhau.qr import qr_svg
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from fees import policy as rules
 from fees import providers, reports, services
@@ -231,10 +231,6 @@ def demo_checkout(request: HtmxHttpRequest, request_ref: str) -> HttpResponse:
     )
 
 
-def _qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url)
-
-
 @login_required
 @require_GET
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
@@ -255,7 +251,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
             "lines": found.lines.select_related("charge"),
             "refunds": found.payment.refunds.exclude(status=RefundStatus.FAILED),
             "verify_url": verify_url,
-            "qr": _qr_svg(verify_url),
+            "qr": qr_svg(verify_url),
         },
     )
 

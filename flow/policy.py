@@ -63,3 +63,9 @@ MANAGE_ADMISSION = policy.rule(
     roles={Role.BOARD},
     refusal=_("Only the gate management board manages capacity and admission."),
 )
+#: A driver's own next trip on the phone: where to go, when, the ticket, the queue.
+SEE_MY_TRIP = policy.rule(
+    "flow.see_my_trip",
+    roles={Role.DRIVER},
+    refusal=_("The next-trip page is for drivers; your trips are under Declarations."),
+)

@@ -19,6 +19,7 @@ from accounts import policy
 from accounts.models import User
 from cuakhau.api import error_body
 from cuakhau.errors import DomainError, InvalidInput
+from cuakhau.qr import qr_svg
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from flow import board, planning, services
 from flow import policy as rules
@@ -199,6 +200,23 @@ def _console_gate(request: HttpRequest, code: str) -> Gate | None:
     if not policy.role_allows(user, rules.SEE_YARD):
         return None
     return next((g for g in _console_gates(user) if g.code == code), None)
+
+
+@login_required
+@require_GET
+def my_trip(request: HttpRequest) -> HttpResponse:
+    """The driver's phone page: the next trip, where and when to go, its QR ticket, the queue."""
+    user = actor(request)
+    if not policy.role_allows(user, rules.SEE_MY_TRIP):
+        return _refuse(request, 403, rules.SEE_MY_TRIP.refusal)
+    found = services.next_trip(user)
+    context: dict[str, Any] = {"trip": found}
+    if found is not None:
+        ticket_url = request.build_absolute_uri(
+            reverse("shipments:declaration-detail", args=[found.declaration.reference])
+        )
+        context.update(ticket_url=ticket_url, qr=qr_svg(ticket_url))
+    return render(request, "flow/my_trip.html", context)
 
 
 @login_required

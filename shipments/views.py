@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, Value, When
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import policy
+from accounts.choices import Role
 from accounts.scoping import Action
 from cuakhau.errors import DomainError
 from cuakhau.numbers import form_language
@@ -28,7 +30,7 @@ from gates.choices import Flow
 from gates.models import Gate
 from shipments import lifecycle, panels, services
 from shipments import policy as rules
-from shipments.choices import ContainerSize, Delivery, Direction, TruckState
+from shipments.choices import TERMINAL_STATES, ContainerSize, Delivery, Direction, TruckState
 from shipments.models import Commodity, Declaration, Driver, Vehicle
 from shipments.provinces import province_choices
 from shipments.validators import normalize_plate
@@ -203,6 +205,12 @@ def declaration_list(request: HttpRequest) -> HttpResponseBase:
         .select_related("enterprise", "gate", "route", "vehicle", "driver")
         .order_by("-created_at")
     )
+    if actor(request).role == Role.DRIVER:
+        # A driver's list starts with the trips still to make, the nearest first.
+        finished = TERMINAL_STATES | {TruckState.CROSSED}
+        queryset = queryset.annotate(
+            finished=Case(When(state__in=finished, then=Value(1)), default=Value(0))
+        ).order_by("finished", "planned_arrival", "pk")
     state = request.GET.get("state", "")
     if state in TruckState.values:
         queryset = queryset.filter(state=state)

@@ -80,7 +80,7 @@ def test_pages_carry_a_content_security_policy_without_inline_code(world: World)
     ("username", "home"),
     [
         ("owner", "/declarations/"),
-        ("driver", "/declarations/"),
+        ("driver", "/flow/trip/"),
         ("yard_hn", "/flow/yard/"),
         ("customs_hn", "/clearance/"),
         ("quarantine_hn", "/clearance/"),

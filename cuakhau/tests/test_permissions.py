@@ -589,6 +589,7 @@ WEB = {
     "/flow/board/": EVERYONE,
     "/flow/yard/": {"yard_hn", "board"},
     "/flow/admission/": {"board"},
+    "/flow/trip/": {"driver"},
     "/fees/": EVERYONE,
     "/fees/revenue/": {"board"},
     "/fees/reconciliation/": {"board"},

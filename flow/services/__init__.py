@@ -4,10 +4,11 @@ Booking (``do_book``, ``do_cancel_booking``, ``do_rebook``), no-shows (``sweep_n
 admission control (``plan_admission``, ``do_override_admission``), capacity publishing
 (``do_publish_capacity``), yard events from cameras and operators (``ingest_device_event``,
 ``do_record_yard_event``, ``do_correct_event``, ``do_dismiss_event``) and call-forward
-(``do_call_next``). Arguments are keyword-only; each ``do_*`` owns its transaction.
+(``do_call_next``), and a driver's next trip (``next_trip``). Arguments are keyword-only;
+each ``do_*`` owns its transaction.
 
 One module per kind of work: ``bookings``, ``no_shows``, ``admission``, ``yard_events``,
-``call_forward`` (and ``common``); this package re-exports them, so callers keep writing
+``call_forward``, ``driver`` (and ``common``); this package re-exports them, so callers keep writing
 ``flow.services.do_book``.
 """
 
@@ -52,6 +53,7 @@ from flow.services.common import (
     SYSTEM,
     log,
 )
+from flow.services.driver import NextTrip, next_trip, open_trips
 from flow.services.no_shows import (
     _no_show_message,
     no_show_counts,
@@ -86,6 +88,7 @@ __all__ = [
     "SYSTEM",
     "DeviceRefused",
     "Ingested",
+    "NextTrip",
     "SlotOffer",
     "YardStatus",
     "_active_booking",
@@ -124,11 +127,13 @@ __all__ = [
     "expected_trips",
     "ingest_device_event",
     "log",
+    "next_trip",
     "no_show_counts",
     "offers",
     "on_arrive",
     "on_cross",
     "on_leave",
+    "open_trips",
     "plan_admission",
     "plan_all_gates",
     "process_events",

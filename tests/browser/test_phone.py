@@ -53,6 +53,19 @@ def test_driver_and_public_pages_fit_a_phone(
     screenshot(phone, "phone-board")
 
     _log_in(phone, base, "driver")
+    # The driver lands on the next trip: the plate, what to do now, the slot and the QR ticket.
+    phone.goto(f"{base}/accounts/home/")
+    phone.wait_for_url(f"{base}/flow/trip/")
+    card = phone.locator("#next-trip")
+    expect(card).to_contain_text(trip.vehicle.plate)
+    expect(card).to_contain_text(trip.reference)
+    expect(phone.locator("#what-now")).to_be_visible()
+    ticket = phone.locator("#ticket svg")
+    expect(ticket).to_be_visible()
+    box = ticket.bounding_box()
+    assert box is not None and box["width"] >= 150, f"a QR code a scanner can read: {box}"
+    _no_sideways_scroll(phone)
+    screenshot(phone, "phone-next-trip")
     for url in ("/declarations/", f"/declarations/{trip.reference}/"):
         phone.goto(f"{base}{url}")
         _no_sideways_scroll(phone)
