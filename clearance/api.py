@@ -26,6 +26,7 @@ from cuakhau.api import BoundedDateTimeField
 from cuakhau.errors import NotFound
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
+from shipments import services as shipments
 from shipments.models import Declaration
 
 WORKLIST_ROLES = roles(OFFICER_ROLES, Role.BOARD)
@@ -84,6 +85,15 @@ class InspectionInputSerializer(serializers.Serializer[Any]):
 class CheckFilter(django_filters.FilterSet):
     gate = django_filters.CharFilter(field_name="gate__code")
     agency = django_filters.ChoiceFilter(choices=Agency.choices)
+    q = django_filters.CharFilter(
+        method="search",
+        max_length=40,
+        help_text="A plate (however written), reference, enterprise name or customs number.",
+    )
+
+    def search(self, queryset: QuerySet[Check], name: str, value: str) -> Any:
+        found = shipments.search(Declaration.objects.all(), value).values("pk")
+        return queryset.filter(declaration_id__in=found)
 
     class Meta:
         model = Check

@@ -268,7 +268,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
         return _refuse(request, 403, rules.SEE_WORKLIST.refusal)
     gate = request.GET.get("gate", "")
     agency = request.GET.get("agency", "")
-    checks = services.worklist(actor=user, gate=gate, agency=agency)
+    text = request.GET.get("q", "").strip()[:40]
+    checks = services.worklist(actor=user, gate=gate, agency=agency, text=text)
     page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     own_agencies = [a for a in Agency if AGENCY_ROLE[a] == user.role] or list(Agency)
@@ -286,6 +287,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             ],
             "gate": gate,
             "agency": agency,
+            "q": text,
             "gates": gates,
             "agencies": own_agencies,
             "now": now,

@@ -19,6 +19,7 @@ from clearance.choices import (
 from clearance.models import (
     Check,
 )
+from shipments import services as shipments
 from shipments.choices import TruckState
 from shipments.models import Declaration
 
@@ -26,8 +27,10 @@ if TYPE_CHECKING:
     pass
 
 
-def worklist(*, actor: User, gate: str = "", agency: str = "") -> QuerySet[Check]:
-    """What waits for the actor's agency at the actor's gates: perishable first, then oldest."""
+def worklist(*, actor: User, gate: str = "", agency: str = "", text: str = "") -> QuerySet[Check]:
+    """What waits for the actor's agency at the actor's gates: perishable first, then oldest;
+    ``text`` narrows it to a plate, reference, enterprise or customs number (as on
+    declarations)."""
     checks = Check.objects.restrict(actor, Action.VIEW).filter(
         status__in=PENDING_STATUSES, declaration__state=TruckState.ARRIVED
     )
@@ -39,6 +42,9 @@ def worklist(*, actor: User, gate: str = "", agency: str = "") -> QuerySet[Check
         checks = checks.filter(gate__code=gate)
     if agency in Agency.values:
         checks = checks.filter(agency=agency)
+    if text.strip():
+        found = shipments.search(Declaration.objects.all(), text[:40]).values("pk")
+        checks = checks.filter(declaration_id__in=found)
     return checks.select_related(
         "declaration", "declaration__vehicle", "declaration__enterprise", "gate"
     ).order_by("-perishable", "opened_at", "pk")

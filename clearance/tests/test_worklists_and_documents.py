@@ -99,6 +99,21 @@ def test_worklist_page_for_officers_only(world: World) -> None:
     assert web.get("/clearance/").status_code == 302
 
 
+def test_worklists_are_searched_by_plate_however_written(world: World) -> None:
+    """Issue 12, finding 4: no plate or reference search on the worklists (page and API)."""
+    first = _arrived(world, vehicle_plate="29C-222.33")
+    second = _arrived(world, vehicle_plate="29C-444.55")
+    web = Client()
+    web.force_login(world.quarantine_hn)
+    page = web.get("/clearance/", {"q": "29c 22233"}).content.decode()
+    assert first.reference in page and second.reference not in page
+    page = web.get("/clearance/", {"q": second.reference[:9]}).content.decode()
+    assert second.reference in page and first.reference not in page
+    api = client_for(world.quarantine_hn)
+    found = api.get("/api/v1/checks/", {"q": "29C-444.55"}).json()["results"]
+    assert {row["declaration"] for row in found} == {second.reference}
+
+
 def _upload(user: object, reference: str, content: bytes, name: str, kind: str = "phytosanitary"):  # type: ignore[no-untyped-def]
     return services.do_upload_document(
         reference=reference,
