@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.views import role_home
+from accounts import views
 
 urlpatterns = [
     path(
@@ -12,5 +12,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("home/", role_home, name="role-home"),
+    path("home/", views.role_home, name="role-home"),
+    path("users/", views.users, name="accounts-users"),
+    path("users/<int:user_id>/", views.user_detail, name="accounts-user"),
 ]

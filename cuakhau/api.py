@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import LimitOffsetPagination
@@ -138,6 +139,37 @@ def error_body(
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+#: DRF's own refusals in our words: its catalogues lack several of them in Vietnamese, so an
+#: anonymous caller with no Accept-Language (Vietnamese, the default) read English.
+_DRF_MESSAGES = {
+    "not_authenticated": gettext_lazy("Log in, or send an API token: Authorization: Token …"),
+    "authentication_failed": gettext_lazy("The API token or login is not valid."),
+    "permission_denied": gettext_lazy("You do not have permission to do this."),
+    "not_found": gettext_lazy("Not found."),
+    "method_not_allowed": gettext_lazy("This method is not allowed here."),
+    "not_acceptable": gettext_lazy("This response format is not available; ask for JSON."),
+    "unsupported_media_type": gettext_lazy(
+        "Send the body as JSON (Content-Type: application/json)."
+    ),
+    "parse_error": gettext_lazy("The body is not valid JSON."),
+}
+
+
+def _message(exc: exceptions.APIException, code: str) -> str:
+    if isinstance(exc, exceptions.Throttled):
+        wait = getattr(exc, "wait", None)
+        if wait is None:
+            return str(_("Too many requests; try again later."))
+        return str(_("Too many requests; try again in %d seconds.") % max(1, round(wait)))
+    ours = _DRF_MESSAGES.get(code)
+    # A message a view chose itself (not DRF's default wording) is kept as it is.
+    if ours is not None and str(exc.detail) == str(exc.default_detail):
+        return str(ours)
+    if ours is not None and code == "authentication_failed":
+        return str(ours)
+    return str(exc.detail)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, str(exc.message), exc.fields), status=exc.status)
@@ -153,7 +185,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body("invalid", _("The request has errors; see each field."), fields)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
-        message = str(detail) if not isinstance(detail, dict | list) else _("Request refused.")
         code = exc.get_codes() if not isinstance(detail, dict | list) else exc.default_code
+        message = (
+            _message(exc, str(code))
+            if not isinstance(detail, dict | list)
+            else _("Request refused.")
+        )
         response.data = error_body(str(code), message)
     return response

@@ -34,9 +34,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if role in {Role.CUSTOMS, Role.CUSTOMS_ADMIN, Role.ADMIN}:
             items.append((reverse("clearance:selectivity"), _("Selectivity")))
         if role in {Role.BOARD, Role.ADMIN}:
-            items.append((reverse("clearance:check-rules"), _("Check rules")))
             items.append((reverse("fees:revenue"), _("Revenue")))
-            items.append((reverse("fees:reconciliation"), _("Reconciliation")))
+            # Users, gate hours, check rules and reconciliation: one entry, a sub-menu there.
+            items.append((reverse("accounts-users"), _("Management")))
         if role != Role.ADMIN:
             unread = user.notifications.filter(read_at__isnull=True).count()
             label = _("Notifications (%d)") % unread if unread else _("Notifications")
@@ -46,4 +46,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # The API documentation is for those who connect systems: the board and administrators.
         if role in {Role.BOARD, Role.ADMIN, Role.CUSTOMS_ADMIN}:
             items.append((reverse("swagger-ui"), _("API")))
-    return {"nav_items": items}
+    manage = (
+        management_menu()
+        if user is not None and user.is_authenticated and user.role in {Role.BOARD, Role.ADMIN}
+        else []
+    )
+    return {"nav_items": items, "management_items": manage}
+
+
+def management_menu() -> list[tuple[str, Any]]:
+    """The board's management pages, shown as a sub-menu on each of them."""
+    return [
+        (reverse("accounts-users"), _("Users and postings")),
+        (reverse("gates:hours"), _("Gate hours")),
+        (reverse("clearance:check-rules"), _("Check rules")),
+        (reverse("fees:reconciliation"), _("Reconciliation")),
+    ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -146,3 +147,30 @@ def format_decimal(value: Decimal | int | str, *, language: str | None = None) -
 def form_language() -> str:
     """The language the current request's page was shown in (the project default outside one)."""
     return get_language() or "vi"
+
+
+#: Days this platform records (schedules, hours, revenue). A day outside is a typing accident,
+#: and 9999-12-31 plus one day once overflowed into a 500.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def parse_day(raw: Any) -> date | None:
+    """A day as written in the form (ISO ``2026-12-31``, which date pickers send) or the
+    Vietnamese way (``31/12/2026``), between 2000 and 2099; None when it is neither, and the
+    caller names the field."""
+    if isinstance(raw, datetime):
+        return None
+    if isinstance(raw, date):
+        day: date | None = raw
+    else:
+        text = ascii_digits(str(raw if raw is not None else "")).strip()
+        found = _DMY.match(text)
+        try:
+            if found:
+                day = date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
+            else:
+                day = date.fromisoformat(text) if len(text) == 10 else None
+        except ValueError:
+            day = None
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None

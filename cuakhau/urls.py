@@ -27,6 +27,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("flow/", include("flow.urls")),
     path("fees/", include("fees.urls")),
+    path("gates/", include("gates.urls")),
     path("", GateListView.as_view(), name="home"),
 ]
 

@@ -173,6 +173,7 @@ def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None)
         ),
         "record": {},
         "trip_choices": [],
+        "canonical": reverse("flow:yard-gate", args=[gate.code]),
     }
     if request.method == "POST" and request.POST.get("action") == "record":
         record = {k: request.POST.get(k, "") for k in ("kind", "plate", "reference")}

@@ -3,19 +3,30 @@ capacity is in force."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import holidays as holiday_calendars
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from gates.choices import Flow
+from accounts import policy
+from audit import services as audit
+from cuakhau.errors import InvalidInput, NotFound
+from cuakhau.numbers import ascii_digits, parse_day
+from gates import policy as rules
+from gates.choices import Flow, Weekday
 from gates.models import CapacityPlan, Gate, HoursException, Route, WorkingHours
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 #: Countries whose public holidays close or slow the gates: Vietnam and the paired side, China.
 HOLIDAY_COUNTRIES = ("VN", "CN")
@@ -166,3 +177,223 @@ def capacity_at(
         if own is not None:
             return own
     return plans.filter(route__isnull=True).order_by("-effective_from").first()
+
+
+# --- the board publishes hours -----------------------------------------------------------------
+
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:hH.](\d{2})?)?$")
+
+
+def parse_clock(raw: Any) -> time | None:
+    """A time of day as people write it at the gates: ``07:00``, ``7:00``, ``7h``, ``7h30``."""
+    text = ascii_digits(str(raw if raw is not None else "")).strip()
+    found = _CLOCK.match(text)
+    if found is None:
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    if hour == 24 and minute == 0:
+        return time(23, 59)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+@dataclass
+class WeekInput:
+    """A gate's weekly hours for one flow from ``valid_from``: per weekday (0 = Monday) the
+    opening and closing times, or both blank when the gate is closed that day."""
+
+    flow: str = ""
+    valid_from: Any = None
+    opens: Sequence[Any] = ()
+    closes: Sequence[Any] = ()
+    source: str = ""
+
+
+def _gate_for_hours(actor: User, gate_code: str) -> Gate:
+    policy.require(actor, rules.MANAGE_HOURS)
+    gate = Gate.objects.filter(code=gate_code).first()
+    if gate is None:
+        raise NotFound(_("No such gate."))
+    return gate
+
+
+def _hours_row(row: WorkingHours) -> dict[str, Any]:
+    return {
+        "weekday": row.weekday,
+        "opens": row.opens.strftime("%H:%M"),
+        "closes": row.closes.strftime("%H:%M"),
+        "valid_from": row.valid_from.isoformat(),
+        "valid_until": row.valid_until.isoformat() if row.valid_until else None,
+    }
+
+
+def do_set_weekly_hours(*, actor: User, gate_code: str, data: WeekInput) -> list[WorkingHours]:
+    """Publish a gate's weekly hours for one flow from a day on (today or later).
+
+    The hours in force until then end the day before; hours published earlier for days from
+    ``valid_from`` on are replaced. Audited with what was replaced.
+    """
+    gate = _gate_for_hours(actor, gate_code)
+    errors: dict[str, list[str]] = {}
+    if data.flow not in Flow.values:
+        errors["flow"] = [_("Choose outbound or inbound.")]
+    valid_from = parse_day(data.valid_from)
+    if valid_from is None:
+        errors["valid_from"] = [_("Give the first day as DD/MM/YYYY.")]
+    elif valid_from < timezone.localdate():
+        errors["valid_from"] = [_("Hours start today or later; past days keep their hours.")]
+    week: list[tuple[int, time, time]] = []
+    opens, closes = list(data.opens), list(data.closes)
+    if len(opens) != 7 or len(closes) != 7:
+        errors["opens"] = [_("Give the hours of each of the seven days.")]
+    else:
+        for weekday in range(7):
+            raw_open, raw_close = str(opens[weekday]).strip(), str(closes[weekday]).strip()
+            if not raw_open and not raw_close:
+                continue  # closed that day
+            start, end = parse_clock(raw_open), parse_clock(raw_close)
+            label = str(Weekday(weekday).label)
+            if start is None or end is None:
+                errors.setdefault(f"opens-{weekday}", []).append(
+                    _("%s: write both times as HH:MM, e.g. 07:00 and 19:00.") % label
+                )
+            elif start >= end:
+                errors.setdefault(f"opens-{weekday}", []).append(
+                    _("%s: the gate must open before it closes.") % label
+                )
+            else:
+                week.append((weekday, start, end))
+    source = data.source.strip()[:1000]
+    if not source:
+        errors["source"] = [_("Say where these hours come from (the notice, its date).")]
+    if errors:
+        raise InvalidInput(_("The hours have errors; see each field."), fields=errors)
+    assert valid_from is not None  # noqa: S101 - checked above
+    with transaction.atomic():
+        current = WorkingHours.objects.select_for_update().filter(
+            gate=gate, route__isnull=True, flow=data.flow
+        )
+        replaced = [_hours_row(r) for r in current.filter(valid_from__gte=valid_from)]
+        current.filter(valid_from__gte=valid_from).delete()
+        ended = list(
+            current.filter(
+                Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from),
+                valid_from__lt=valid_from,
+            )
+        )
+        for row in ended:
+            row.valid_until = valid_from - timedelta(days=1)
+            row.save(update_fields=["valid_until"])
+        created = WorkingHours.objects.bulk_create(
+            WorkingHours(
+                gate=gate,
+                flow=data.flow,
+                weekday=weekday,
+                opens=start,
+                closes=end,
+                valid_from=valid_from,
+                source=source,
+            )
+            for weekday, start, end in week
+        )
+        audit.record(
+            action="gates.hours_published",
+            obj=gate,
+            actor=actor,
+            before={"replaced": replaced, "ended": [_hours_row(r) for r in ended]},
+            after={
+                "flow": data.flow,
+                "valid_from": valid_from.isoformat(),
+                "week": [_hours_row(r) for r in created],
+                "source": source,
+            },
+        )
+    return created
+
+
+@dataclass
+class ExceptionInput:
+    """A dated change: closed all day, or other hours; for one flow or both (blank)."""
+
+    day: Any = None
+    flow: str = ""
+    closed: bool = False
+    opens: Any = ""
+    closes: Any = ""
+    reason: str = ""
+    source: str = ""
+
+
+def _exception_row(row: HoursException) -> dict[str, Any]:
+    return {
+        "date": row.date.isoformat(),
+        "flow": row.flow,
+        "closed": row.closed,
+        "opens": row.opens.strftime("%H:%M") if row.opens else None,
+        "closes": row.closes.strftime("%H:%M") if row.closes else None,
+        "reason": row.reason,
+    }
+
+
+def do_add_exception(*, actor: User, gate_code: str, data: ExceptionInput) -> HoursException:
+    """Publish a dated closure or change of hours (Tết, a notice from the other side); audited.
+    One exception per gate, flow and day: a new one for the same day replaces the old."""
+    gate = _gate_for_hours(actor, gate_code)
+    errors: dict[str, list[str]] = {}
+    day = parse_day(data.day)
+    if day is None:
+        errors["day"] = [_("Give the day as DD/MM/YYYY.")]
+    if data.flow not in ("", *Flow.values):
+        errors["flow"] = [_("Choose outbound, inbound or both.")]
+    start = end = None
+    if not data.closed:
+        start, end = parse_clock(data.opens), parse_clock(data.closes)
+        if start is None or end is None:
+            errors["opens"] = [_("Write both times as HH:MM, or tick 'closed all day'.")]
+        elif start >= end:
+            errors["opens"] = [_("The gate must open before it closes.")]
+    reason = data.reason.strip()[:300]
+    if not reason:
+        errors["reason"] = [_("Say why (it is shown to drivers and declarants).")]
+    if errors:
+        raise InvalidInput(_("The change of hours has errors; see each field."), fields=errors)
+    assert day is not None  # noqa: S101 - checked above
+    with transaction.atomic():
+        same = HoursException.objects.select_for_update().filter(
+            gate=gate, route__isnull=True, flow=data.flow, date=day
+        )
+        replaced = [_exception_row(r) for r in same]
+        same.delete()
+        exception = HoursException.objects.create(
+            gate=gate,
+            flow=data.flow,
+            date=day,
+            closed=data.closed,
+            opens=start,
+            closes=end,
+            reason=reason,
+            source=data.source.strip()[:1000],
+        )
+        audit.record(
+            action="gates.hours_exception_published",
+            obj=gate,
+            actor=actor,
+            before={"replaced": replaced} if replaced else None,
+            after=_exception_row(exception),
+        )
+    return exception
+
+
+def do_remove_exception(*, actor: User, gate_code: str, exception_id: int) -> None:
+    """Withdraw a dated exception (published by mistake, or the closure was lifted); audited."""
+    gate = _gate_for_hours(actor, gate_code)
+    with transaction.atomic():
+        exception = (
+            HoursException.objects.select_for_update().filter(gate=gate, pk=exception_id).first()
+        )
+        if exception is None:
+            raise NotFound(_("No such change of hours at this gate."))
+        before = _exception_row(exception)
+        exception.delete()
+        audit.record(action="gates.hours_exception_withdrawn", obj=gate, actor=actor, before=before)

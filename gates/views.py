@@ -3,11 +3,28 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
-from gates.models import Gate
+from accounts import policy
+from cuakhau.errors import DomainError
+from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
+from gates import policy as rules
+from gates import services
+from gates.choices import Flow, Weekday
+from gates.models import Gate, HoursException, WorkingHours
 from gates.services import gates_with_hours, holidays_between, hours_on
+
+
+def _refuse(request: HttpRequest, status: int, message: object) -> HttpResponse:
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
 class GateListView(TemplateView):
@@ -30,3 +47,147 @@ class GateListView(TemplateView):
             rows=[(gate, hours_on(gate, today, holidays_today=holidays_today)) for gate in gates],
         )
         return context
+
+
+# --- the board publishes hours -----------------------------------------------------------------
+
+
+def _hours_context(
+    request: HttpRequest,
+    gate: Gate,
+    *,
+    action: str = "",
+    values: Any = None,
+    error: DomainError | None = None,
+) -> dict[str, Any]:
+    today = timezone.localdate()
+    weekly = list(
+        WorkingHours.objects.filter(gate=gate, route__isnull=True)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("flow", "valid_from", "weekday")
+    )
+    in_force: dict[str, dict[int, WorkingHours]] = {}
+    coming: list[WorkingHours] = []
+    for row in weekly:
+        if row.valid_from <= today:
+            in_force.setdefault(row.flow, {})[row.weekday] = row
+        else:
+            coming.append(row)
+
+    def cell(flow: str, weekday: int) -> str:
+        row = in_force.get(flow, {}).get(weekday)
+        if row is not None:
+            return f"{row.opens:%H:%M}–{row.closes:%H:%M}"
+        return str(_("closed") if in_force.get(flow) else _("not published"))
+
+    table = [
+        (label, [cell(flow, weekday) for flow in Flow.values]) for weekday, label in Weekday.choices
+    ]
+    # The week form: what the user typed after an error, else the outbound hours in force.
+    typed = values if action == "week" and values is not None else None
+    flow = typed.get("flow", Flow.EXIT) if typed is not None else Flow.EXIT
+    fields = error.fields if error is not None and action == "week" else {}
+    week_rows = []
+    for weekday, label in Weekday.choices:
+        row = in_force.get(flow, {}).get(weekday)
+        week_rows.append(
+            {
+                "weekday": weekday,
+                "label": label,
+                "opens": typed.get(f"opens-{weekday}", "")
+                if typed is not None
+                else (f"{row.opens:%H:%M}" if row else ""),
+                "closes": typed.get(f"closes-{weekday}", "")
+                if typed is not None
+                else (f"{row.closes:%H:%M}" if row else ""),
+                "errors": fields.get(f"opens-{weekday}", []),
+            }
+        )
+    return {
+        "gate": gate,
+        "gates": Gate.objects.filter(is_active=True, mode="road"),
+        "flow_labels": [label for _code, label in Flow.choices],
+        "flow_choices": Flow.choices,
+        "table": table,
+        "week_rows": week_rows,
+        "week_flow": flow,
+        "coming": coming,
+        "exceptions": HoursException.objects.filter(gate=gate, date__gte=today).order_by(
+            "date", "flow"
+        ),
+        "today": today,
+        "action": action,
+        "values": values,
+        "error": error,
+        "week_errors": fields,
+        "exception_errors": error.fields if error is not None and action == "exception" else {},
+        "exception_values": values if action == "exception" else None,
+        "canonical": reverse("gates:hours-gate", args=[gate.code]),
+    }
+
+
+@login_required
+@require_GET
+def hours(request: HttpRequest, code: str = "") -> HttpResponse:
+    """The board's page for a gate's weekly hours and dated closures."""
+    if not policy.role_allows(actor(request), rules.MANAGE_HOURS):
+        return _refuse(request, 403, rules.MANAGE_HOURS.refusal)
+    gates = Gate.objects.filter(is_active=True, mode="road")
+    gate = gates.filter(code=code).first() if code else gates.first()
+    if gate is None:
+        return _refuse(request, 404, _("No such gate."))
+    return render(request, "gates/hours.html", _hours_context(request, gate))
+
+
+@login_required
+@require_POST
+def hours_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Publish a week of hours, a dated change, or withdraw one; errors come back by the field."""
+    user = actor(request)
+    post = request.POST
+    action = post.get("action", "")
+    try:
+        if action == "week":
+            services.do_set_weekly_hours(
+                actor=user,
+                gate_code=code,
+                data=services.WeekInput(
+                    flow=post.get("flow", ""),
+                    valid_from=post.get("valid_from", ""),
+                    opens=[post.get(f"opens-{d}", "") for d in range(7)],
+                    closes=[post.get(f"closes-{d}", "") for d in range(7)],
+                    source=post.get("source", ""),
+                ),
+            )
+            message = _("Weekly hours published.")
+        elif action == "exception":
+            services.do_add_exception(
+                actor=user,
+                gate_code=code,
+                data=services.ExceptionInput(
+                    day=post.get("day", ""),
+                    flow=post.get("flow", ""),
+                    closed=post.get("closed") == "on",
+                    opens=post.get("opens", ""),
+                    closes=post.get("closes", ""),
+                    reason=post.get("reason", ""),
+                    source=post.get("source", ""),
+                ),
+            )
+            message = _("Change of hours published.")
+        elif action == "withdraw":
+            try:
+                exception_id = int(post.get("exception", ""))
+            except ValueError:
+                exception_id = 0
+            services.do_remove_exception(actor=user, gate_code=code, exception_id=exception_id)
+            message = _("Change of hours withdrawn.")
+        else:
+            return _refuse(request, 400, _("Unknown action."))
+    except DomainError as exc:
+        gate = Gate.objects.filter(code=code).first()
+        if gate is None or (exc.status in (403, 404) and not exc.fields):
+            return _refuse(request, exc.status, exc.message)
+        context = _hours_context(request, gate, action=action, values=post, error=exc)
+        return render(request, "gates/hours.html", context, status=exc.status)
+    return redirect_after_change(request, reverse("gates:hours-gate", args=[code]), message)

@@ -228,6 +228,12 @@ class DeclarationInputSerializer(serializers.Serializer[Any]):
         choices=Delivery.choices, required=False, default=Delivery.BORDER
     )
     lines = GoodsLineInputSerializer(many=True)
+    confirm_unusual = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Confirms a total weight outside 1,000 kg in a container up to 30,480 kg "
+        "(48,000 kg without one), which is otherwise refused as a likely slip.",
+    )
 
 
 class AmendInputSerializer(serializers.Serializer[Any]):
@@ -241,6 +247,12 @@ class AmendInputSerializer(serializers.Serializer[Any]):
     )
     driver = serializers.IntegerField(
         required=False, min_value=1, help_text="One of the enterprise's drivers."
+    )
+    trailer_plate = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="The trailer's plate; an empty string removes the trailer.",
     )
 
     def to_internal_value(self, data: Any) -> Any:

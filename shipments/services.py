@@ -29,7 +29,7 @@ from accounts.scoping import Action
 from audit import services as audit
 from cuakhau.bulk import fast_insert
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
+from cuakhau.numbers import NumberError, ascii_digits, format_decimal, parse_decimal
 from gates.choices import Flow, TransportMode
 from gates.models import Gate, Route
 from shipments import lifecycle
@@ -93,6 +93,8 @@ class DeclarationInput:
     # How numbers in this input are written: a language code for what a person typed in a web
     # form ("15.000" is 15,000 in "vi"), None for the API's machine format.
     number_language: str | None = None
+    #: The declarant confirms weights that look implausible (see ``unusual_weight``).
+    confirm_unusual: bool = False
 
 
 @dataclass
@@ -104,12 +106,14 @@ class AmendInput:
     lines: Sequence[LineInput] | None = None
     planned_arrival: datetime | None = None
     driver: Any = None
+    #: A plate sets or changes the trailer, "" removes it, None keeps it.
+    trailer_plate: str | None = None
     number_language: str | None = None
 
 
 #: What may change before arrival (``AmendInput``); everything else is fixed once declared
 #: (a different gate, direction or truck is another trip: cancel and declare it).
-AMENDABLE_FIELDS = ("container", "delivery", "lines", "planned_arrival", "driver")
+AMENDABLE_FIELDS = ("container", "delivery", "lines", "planned_arrival", "driver", "trailer_plate")
 
 
 @dataclass
@@ -309,6 +313,11 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
 
     _check_carriage(data.container, data.delivery, data.direction, errors)
     lines = _check_lines(data.lines, errors, data.number_language)
+    if lines and not errors.fields and not data.confirm_unusual:
+        problem = unusual_weight(data.container, [line.weight_kg for line in lines])
+        if problem:
+            errors.add("lines[0].weight_kg", problem)
+            errors.add("confirm_unusual", _("Check the weight, or confirm it is right."))
     errors.raise_if_any()
     assert gate is not None and driver is not None and arrival is not None  # noqa: S101
     return _CleanDeclaration(
@@ -343,6 +352,36 @@ def _check_carriage(container: str, delivery: str, direction: str, errors: _Erro
         Direction.TEMP_EXPORT_REIMPORT,
     ):
         errors.add("delivery", _("Only imported goods are delivered inland by the same vehicle."))
+
+
+#: Weights that are almost certainly a typing slip (a Vietnamese "15.000" read as 15, or a value
+#: typed in the weight): less than a tonne in a container, or more than a container or a
+#: Vietnamese road train can carry. ISO 668 caps a 20 ft or 40 ft container at 30,480 kg gross;
+#: Circular 46/2015/TT-BGTVT caps a tractor with semi-trailer at 48 t gross (docs/sources.md).
+MIN_CONTAINER_LOAD_KG = Decimal(1000)
+MAX_CONTAINER_GROSS_KG = Decimal(30480)
+MAX_TRUCK_LOAD_KG = Decimal(48000)
+
+
+def unusual_weight(container: str, weights: Sequence[Decimal]) -> str:
+    """Why these goods weights look like a slip for this carriage, or "" when they do not."""
+    total = sum(weights, Decimal(0))
+    if container and total < MIN_CONTAINER_LOAD_KG:
+        return _("%(kg)s kg in a %(size)s is unusually light: check the weight.") % {
+            "kg": format_decimal(total),
+            "size": ContainerSize(container).label,
+        }
+    if container and total > MAX_CONTAINER_GROSS_KG:
+        return _("%(kg)s kg is more than a container can hold (%(max)s kg gross).") % {
+            "kg": format_decimal(total),
+            "max": format_decimal(MAX_CONTAINER_GROSS_KG),
+        }
+    if total > MAX_TRUCK_LOAD_KG:
+        return _("%(kg)s kg is more than a truck may carry on Vietnamese roads (%(max)s kg).") % {
+            "kg": format_decimal(total),
+            "max": format_decimal(MAX_TRUCK_LOAD_KG),
+        }
+    return ""
 
 
 def _check_lines(
@@ -449,7 +488,9 @@ def declaration_snapshot(declaration: Declaration) -> dict[str, Any]:
     }
 
 
-def _vehicle_for(*, actor: User, plate: str, country: str, kind: str) -> Vehicle:
+def _vehicle_for(
+    *, actor: User, plate: str, country: str, kind: str, field: str = "vehicle_plate"
+) -> Vehicle:
     vehicle = Vehicle.objects.filter(plate=plate).first()
     if vehicle is None:
         try:
@@ -464,7 +505,7 @@ def _vehicle_for(*, actor: User, plate: str, country: str, kind: str) -> Vehicle
                 return vehicle
             raise InvalidInput(
                 _("This plate is registered by another enterprise."),
-                fields={"vehicle_plate": [_("This plate is registered by another enterprise.")]},
+                fields={field: [_("This plate is registered by another enterprise.")]},
             ) from None
         audit.record(
             action="vehicle.registered",
@@ -475,7 +516,7 @@ def _vehicle_for(*, actor: User, plate: str, country: str, kind: str) -> Vehicle
     elif vehicle.enterprise_id != actor.enterprise_id:
         raise InvalidInput(
             _("This plate is registered by another enterprise."),
-            fields={"vehicle_plate": [_("This plate is registered by another enterprise.")]},
+            fields={field: [_("This plate is registered by another enterprise.")]},
         )
     return vehicle
 
@@ -496,6 +537,7 @@ def do_create_declaration(*, actor: User, data: DeclarationInput) -> Declaration
                 plate=clean.trailer_plate,
                 country=clean.trailer_country,
                 kind=VehicleKind.TRAILER,
+                field="trailer_plate",
             )
         perishable = [ln.commodity for ln in clean.lines if ln.commodity.perishable]
         now = timezone.now()
@@ -602,6 +644,12 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         if data.planned_arrival is not None:
             _check_arrival(data.planned_arrival, errors)
         driver = None if data.driver is None else _check_driver(actor, data.driver, errors)
+        trailer_plate = trailer_country = ""
+        if data.trailer_plate:
+            try:
+                trailer_plate, trailer_country = normalize_plate(data.trailer_plate)
+            except ValidationError as exc:
+                errors.add("trailer_plate", exc)
         errors.raise_if_any()
         before = declaration_snapshot(declaration)
         declaration.container = container
@@ -610,6 +658,18 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
             declaration.planned_arrival = data.planned_arrival
         if driver is not None:
             declaration.driver = driver
+        if data.trailer_plate is not None:
+            declaration.trailer = (
+                _vehicle_for(
+                    actor=actor,
+                    plate=trailer_plate,
+                    country=trailer_country,
+                    kind=VehicleKind.TRAILER,
+                    field="trailer_plate",
+                )
+                if trailer_plate
+                else None
+            )
         if lines is not None:
             declaration.lines.all().delete()
             _save_lines(declaration, lines)
@@ -626,6 +686,7 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
                 "shelf_life_hours",
                 "planned_arrival",
                 "driver",
+                "trailer",
             ]
         )
         after = declaration_snapshot(declaration)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import policy
 from accounts.choices import Role
 from accounts.scoping import Action
-from cuakhau.errors import DomainError
+from cuakhau.errors import DomainError, InvalidInput
 from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.choices import Flow
@@ -146,6 +146,7 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         delivery=fields["delivery"] or Delivery.BORDER,
         lines=[services.LineInput(**line) for line in lines],
         number_language=form_language(),
+        confirm_unusual=post.get("confirm_unusual") == "on",
     )
     try:
         declaration = services.do_create_declaration(actor=user, data=data)
@@ -302,6 +303,12 @@ def _detail_context(request: HttpRequest, declaration: Declaration) -> dict[str,
     user = actor(request)
     return {
         "may_amend": policy.allows(user, rules.AMEND, declaration),
+        "canonical": reverse("shipments:declaration-detail", args=[declaration.reference]),
+        "amend_error": "",
+        "amend_fields": {},
+        "amend_drivers": Driver.objects.restrict(user, Action.CHANGE)
+        .filter(enterprise_id=declaration.enterprise_id)
+        .order_by("full_name"),
         "containers": ContainerSize.choices,
         "deliveries": Delivery.choices,
         "declaration": declaration,
@@ -329,14 +336,33 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def declaration_amend(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    """The declarant changes the container or where the goods go; the fee is assessed again."""
+    """The declarant changes what may still change before arrival (container, where the goods
+    go, arrival time while unbooked, driver, trailer); the fee is assessed again."""
+    post = request.POST
     try:
+        arrival = None
+        raw_arrival = post.get("planned_arrival", "").strip()
+        if raw_arrival:
+            arrival = _parse_arrival(raw_arrival)
+            if arrival is None:
+                raise InvalidInput(
+                    _("The declaration has errors; see each field."),
+                    fields={"planned_arrival": [_("Give a day and time.")]},
+                )
+        current = Declaration.objects.filter(reference=reference).values_list(
+            "planned_arrival", flat=True
+        )
+        if arrival is not None and current and abs(arrival - current[0]).total_seconds() < 60:
+            arrival = None  # the form sends the time it showed: unchanged
         services.do_amend_declaration(
             actor=actor(request),
             reference=reference,
             data=services.AmendInput(
-                container=request.POST.get("container", ""),
-                delivery=request.POST.get("delivery", ""),
+                container=post.get("container", ""),
+                delivery=post.get("delivery", ""),
+                planned_arrival=arrival,
+                driver=post.get("driver") or None,
+                trailer_plate=post.get("trailer_plate"),
             ),
         )
     except DomainError as exc:

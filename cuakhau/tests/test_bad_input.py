@@ -179,3 +179,18 @@ def test_datetime_filters_out_of_bounds_are_a_4xx(world: World, moment: str) -> 
         assert name in response.json()["error"]["fields"]
     ok = api.get("/api/v1/declarations/", {"arrival_after": "2026-11-01T00:00:00+07:00"})
     assert ok.status_code == 200 and ok.json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [(None, "Đăng nhập"), ("vi", "Đăng nhập"), ("en", "Log in"), ("zh-CN", "登录")],
+)
+def test_the_api_refuses_an_anonymous_caller_in_their_language(
+    db: None, language: str | None, expected: str
+) -> None:
+    """Issue 12, finding 12: with no Accept-Language (Vietnamese by default) the 401 was English."""
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    response = Client().get("/api/v1/declarations/", **headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert expected in response.json()["error"]["message"]

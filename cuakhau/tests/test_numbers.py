@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from django.utils.formats import number_format
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cuakhau.numbers import NumberError, ascii_digits, format_decimal, parse_decimal
+from cuakhau.numbers import NumberError, ascii_digits, format_decimal, parse_day, parse_decimal
 
 
 @pytest.mark.parametrize(
@@ -101,3 +102,26 @@ def test_format_decimal_groups_thousands() -> None:
     assert format_decimal(Decimal("18000.0"), language="vi") == "18.000"
     assert format_decimal(Decimal("5000.50"), language="vi") == "5.000,5"
     assert format_decimal(Decimal("1234567"), language="en") == "1,234,567"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-12-31", date(2026, 12, 31)),
+        ("31/12/2026", date(2026, 12, 31)),
+        ("1/2/2027", date(2027, 2, 1)),
+        ("01.02.2027", date(2027, 2, 1)),
+        ("３１/１２/２０２６", date(2026, 12, 31)),
+        ("31/02/2026", None),
+        ("12/31/2026", None),
+        ("9999-12-31", None),
+        ("1999-12-31", None),
+        ("2026-1-5", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_days_are_read_iso_or_the_vietnamese_way_within_the_century(
+    raw: str | None, expected: date | None
+) -> None:
+    assert parse_day(raw) == expected

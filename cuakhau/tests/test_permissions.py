@@ -590,6 +590,8 @@ WEB = {
     "/flow/yard/": {"yard_hn", "board"},
     "/flow/admission/": {"board"},
     "/flow/trip/": {"driver"},
+    "/gates/hours/": {"board"},
+    "/gates/hours/huu-nghi/": {"board"},
     "/fees/": EVERYONE,
     "/fees/revenue/": {"board"},
     "/fees/reconciliation/": {"board"},

@@ -171,6 +171,21 @@ FORMS: dict[str, Form] = {
         lambda w, p, s: {"action": "cancel", "reason": "sold at home"},
         lambda w, d: {"booked": _booked(w, d).pk},
     ),
+    "gates/hours/<slug:code>/action/": Form(
+        {"board"},
+        lambda w, d, s: "/gates/hours/huu-nghi/action/",
+        lambda w, p, s: {"action": "exception", "day": "", "reason": ""},  # a 400 for the board
+    ),
+    "accounts/users/": Form(
+        {"board"},
+        lambda w, d, s: "/accounts/users/",
+        lambda w, p, s: {"username": "", "role": "customs"},  # incomplete: a 400 for the board
+    ),
+    "accounts/users/<int:user_id>/": Form(
+        {"board"},
+        lambda w, d, s: f"/accounts/users/{w.customs_hn.pk}/",
+        lambda w, p, s: {"action": "token"},
+    ),
     "fees/schedules/": Form(
         {"board"},
         lambda w, d, s: "/fees/schedules/",
@@ -207,6 +222,7 @@ NOT_FORMS = {
     "declarations/new/line/": "an empty goods-line fragment (GET)",
     "clearance/documents/<int:document_id>/": "document download (API matrix: document file)",
     "flow/board/<slug:code>/": "the public board of one gate (GET)",
+    "gates/hours/<slug:code>/": "one gate's hours, for the board (GET, in WEB)",
     "flow/yard/<slug:code>/": "the yard console of one gate (GET, as /flow/yard/)",
     "fees/schedules/<slug:code>/": "one public fee schedule (GET)",
     "fees/receipts/<str:token>/": "a receipt, by its secret token (API matrix: receipt)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from accounts import policy
 from accounts.models import User
 from audit import services as audit
 from cuakhau.errors import InvalidInput, NotFound
-from cuakhau.numbers import NumberError, ascii_digits, parse_decimal
+from cuakhau.numbers import NumberError, ascii_digits, parse_day, parse_decimal
 from fees import policy as rules
 from fees.choices import (
     AssessmentStatus,
@@ -127,23 +127,6 @@ def parse_days(raw: Any) -> int | None:
             fields={"days": [_("Give a whole number of days, 1 to %d.") % MAX_DAYS]},
         )
     return int(text)
-
-
-#: Days this platform records: fee schedules, revenue and reductions. A day outside is a typing
-#: accident, and 9999-12-31 plus one day once overflowed into a 500.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-
-
-def parse_day(raw: Any) -> date | None:
-    """A day written YYYY-MM-DD between 2000 and 2099, else None (the caller names the field)."""
-    if isinstance(raw, date):
-        day = raw
-    else:
-        try:
-            day = date.fromisoformat(ascii_digits(str(raw)).strip())
-        except ValueError:
-            return None
-    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def do_save_reduction(

@@ -204,7 +204,7 @@ def test_reduction_input_errors_name_each_field_and_change_nothing(world: World)
                 code="bad code!",
                 name="",
                 percent="150",
-                valid_from="26/11/2026",
+                valid_from="31/02/2026",  # 26/11/2026 is a day (Vietnamese order); 31/02 is not
                 directions=["smuggling"],
             ),
         )

@@ -320,3 +320,128 @@ def test_amending_the_arrival_and_driver_and_refusing_frozen_fields(world) -> No
     assert past.status_code == 400 and "planned_arrival" in past.json()["error"]["fields"]
     assert AuditEvent.objects.count() == before
     assert Declaration.objects.get(pk=declaration.pk).planned_arrival == later
+
+
+def test_the_trailer_is_amended_on_the_page_and_by_the_api(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, finding 10: the trailer (and driver, arrival) could not change before arrival
+    on the page; a plate of another enterprise is refused by name."""
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from conftest import client_for
+    from cuakhau.testing import declare
+    from shipments.models import Declaration
+
+    declaration = declare(world)
+    assert declaration.trailer is None
+    web = Client()
+    web.force_login(world.owner)
+    url = f"/declarations/{declaration.reference}/amend/"
+    later = timezone.localtime(timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    done = web.post(
+        url,
+        {
+            "container": declaration.container,
+            "delivery": declaration.delivery,
+            "planned_arrival": later.strftime("%Y-%m-%dT%H:%M"),
+            "driver": declaration.driver_id,
+            "trailer_plate": "29r 01234",
+        },
+    )
+    assert done.status_code == 302, done.content.decode()[:500]
+    declaration.refresh_from_db()
+    assert declaration.trailer is not None and declaration.trailer.plate == "29R-012.34"
+    assert declaration.planned_arrival == later
+    # The outsider's truck is not ours to hitch: refused by name, nothing changed.
+    refused = web.post(
+        url,
+        {
+            "container": declaration.container,
+            "delivery": declaration.delivery,
+            "trailer_plate": world.outsider_vehicle.plate,
+        },
+    )
+    assert refused.status_code == 400
+    assert 'data-field="trailer_plate"' in refused.content.decode()
+    assert Declaration.objects.get(pk=declaration.pk).trailer.plate == "29R-012.34"
+    bad_time = web.post(
+        url,
+        {"container": "", "delivery": declaration.delivery, "planned_arrival": "ngày mai"},
+    )
+    assert (
+        bad_time.status_code == 400 and 'data-field="planned_arrival"' in bad_time.content.decode()
+    )
+    # The API removes it with an empty plate.
+    api = client_for(world.owner)
+    gone = api.post(
+        f"/api/v1/declarations/{declaration.reference}/amend/", {"trailer_plate": ""}, format="json"
+    )
+    assert gone.status_code == 200, gone.content
+    assert Declaration.objects.get(pk=declaration.pk).trailer is None
+
+
+def test_an_implausible_weight_is_flagged_until_confirmed(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, finding 2: flag 15 kg of durian in a 40 ft container (a "15.000" read as 15)."""
+    from decimal import Decimal
+
+    import pytest
+
+    from cuakhau.errors import InvalidInput
+    from cuakhau.testing import declaration_input
+    from shipments import services
+    from shipments.models import Declaration
+
+    light = [services.LineInput(commodity="durian", weight_kg="15", value_usd="45000")]
+    with pytest.raises(InvalidInput) as flagged:
+        services.do_create_declaration(
+            actor=world.owner, data=declaration_input(world, container="40ft", lines=light)
+        )
+    assert {"lines[0].weight_kg", "confirm_unusual"} <= set(flagged.value.fields)
+    assert not Declaration.objects.exists()
+    heavy = [services.LineInput(commodity="durian", weight_kg="52000", value_usd="45000")]
+    with pytest.raises(InvalidInput):
+        services.do_create_declaration(
+            actor=world.owner, data=declaration_input(world, container="", lines=heavy)
+        )
+    confirmed = services.do_create_declaration(
+        actor=world.owner,
+        data=declaration_input(world, container="40ft", lines=light, confirm_unusual=True),
+    )
+    assert confirmed.lines.get().weight_kg == 15
+    # Usual loads pass without a word.
+    assert services.unusual_weight("40ft", [Decimal(18000)]) == ""
+    assert services.unusual_weight("", [Decimal(15)]) == ""
+
+
+def test_the_page_asks_to_confirm_an_implausible_weight(world) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from cuakhau.testing import declaration_payload
+    from shipments.models import Declaration
+
+    payload = declaration_payload(world)
+    web = Client()
+    web.force_login(world.owner)
+    form = {
+        "direction": payload["direction"],
+        "gate_route": f"{payload['gate']}/{payload.get('route', '')}".rstrip("/"),
+        "vehicle_plate": payload["vehicle_plate"],
+        "driver": payload["driver"],
+        "origin_province": payload.get("origin_province", ""),
+        "planned_arrival": payload["planned_arrival"][:16],
+        "container": "40ft",
+        "delivery": "border",
+        "lines-0-commodity": "durian",
+        "lines-0-weight_kg": "15",
+        "lines-0-value_usd": "45.000",
+    }
+    refused = web.post("/declarations/new/", form)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'name="confirm_unusual"' in html and 'data-field="confirm_unusual"' in html
+    assert not Declaration.objects.exists()
+    done = web.post("/declarations/new/", form | {"confirm_unusual": "on"})
+    assert done.status_code == 302, done.content.decode()[:300]
+    assert Declaration.objects.get().lines.get().weight_kg == 15

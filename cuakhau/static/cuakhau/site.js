@@ -20,3 +20,29 @@ document.addEventListener("click", (event) => {
   const open = menu.classList.toggle("open");
   toggle.setAttribute("aria-expanded", open ? "true" : "false");
 });
+// A plain form that failed comes back rendered at its POST address, with the error somewhere
+// down the page. Put the page's own address back (a reload must not re-post) and bring the first
+// field in error, or the error, into view with the cursor in it. Forms swapped by htmx get the
+// same once the swap is done.
+function showFirstError(root) {
+  const invalid = root.querySelector('[aria-invalid="true"], .field-invalid input, .field-invalid select');
+  const alert = root.querySelector(".alert.error");
+  const first = invalid || alert;
+  if (!first) return;
+  first.scrollIntoView({ block: "center" });
+  if (invalid instanceof HTMLElement) invalid.focus({ preventScroll: true });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  const canonical = document.querySelector('link[rel="canonical"]');
+  if (canonical instanceof HTMLLinkElement && canonical.href !== window.location.href) {
+    window.history.replaceState(null, "", canonical.href);
+  }
+  const main = document.querySelector("main");
+  if (main) showFirstError(main);
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  // With an outerHTML swap the event's target has left the page: look in the page instead.
+  const target = event.target;
+  const root = target instanceof HTMLElement && target.isConnected ? target : document.querySelector("main");
+  if (root) showFirstError(root);
+});
