@@ -8,8 +8,6 @@ force that day, 10% under Resolution 09/2025) and the provincial budget (the res
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -112,39 +110,6 @@ def revenue_totals(rows: Iterable[RevenueRow]) -> dict[str, int]:
         for key in out:
             out[key] += getattr(row, key)
     return out
-
-
-def revenue_csv(rows: Iterable[RevenueRow]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "day",
-            "gate",
-            "fee_type",
-            "goods_group",
-            "collected_vnd",
-            "refunded_vnd",
-            "net_vnd",
-            "center_vnd",
-            "budget_vnd",
-        ]
-    )
-    for row in rows:
-        writer.writerow(
-            [
-                row.day.isoformat(),
-                row.gate,
-                row.kind,
-                row.goods_group,
-                row.collected,
-                row.refunded,
-                row.net,
-                row.center,
-                row.budget,
-            ]
-        )
-    return buffer.getvalue()
 
 
 # --- reconciliation ----------------------------------------------------------------------------

@@ -3,6 +3,8 @@ schedules (public; the board edits them), revenue and reconciliation (the board)
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -401,6 +403,42 @@ def _period(request: HttpRequest) -> tuple[date, date, dict[str, list[str]]]:
     return start, end, errors
 
 
+def _revenue_csv(rows: list[dict[str, Any]]) -> str:
+    """The revenue table as the reader sees it (names, not codes; days DD/MM/YYYY), amounts as
+    plain whole đồng so a spreadsheet sums them; with a BOM so it opens UTF-8 text right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            _("Day"),
+            _("Gate"),
+            _("Fee type"),
+            _("Goods group"),
+            _("Collected (VND)"),
+            _("Refunded (VND)"),
+            _("Net (VND)"),
+            _("Border Gate Management Center (VND)"),
+            _("Provincial budget (VND)"),
+        ]
+    )
+    for item in rows:
+        row = item["row"]
+        writer.writerow(
+            [
+                row.day.strftime("%d/%m/%Y"),
+                item["gate"],
+                item["kind"],
+                item["group"],
+                row.collected,
+                row.refunded,
+                row.net,
+                row.center,
+                row.budget,
+            ]
+        )
+    return "\ufeff" + buffer.getvalue()
+
+
 @login_required
 @require_GET
 def revenue(request: HttpRequest) -> HttpResponse:
@@ -411,10 +449,6 @@ def revenue(request: HttpRequest) -> HttpResponse:
     if gate and not Gate.objects.filter(code=gate).exists():
         errors["gate"] = [_("Unknown gate %r.") % gate]
     rows = [] if errors else reports.revenue(start=start, end=end, gate=gate)
-    if request.GET.get("format") == "csv" and not errors:
-        response = HttpResponse(reports.revenue_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="revenue-{start}-{end}.csv"'
-        return response
     gate_names = {g.code: g.name for g in Gate.objects.all()}
     by_kind: dict[str, int] = {}
     by_gate: dict[str, int] = {}
@@ -426,6 +460,10 @@ def revenue(request: HttpRequest) -> HttpResponse:
         by_kind[kind] = by_kind.get(kind, 0) + row.net
         by_gate[gate_name] = by_gate.get(gate_name, 0) + row.net
         labelled.append({"row": row, "kind": kind, "group": group, "gate": gate_name})
+    if request.GET.get("format") == "csv" and not errors:
+        response = HttpResponse(_revenue_csv(labelled), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="revenue-{start}-{end}.csv"'
+        return response
     return render(
         request,
         "fees/revenue.html",

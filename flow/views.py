@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,6 +31,21 @@ from gates.models import Gate
 from shipments.models import Declaration
 from shipments.panels import Panel
 from shipments.validators import ocr_key
+
+#: Why a camera read was left to a person (``flow.plates.reconcile`` stores these English
+#: reasons on the event, for the log), in the operator's language.
+READ_REASONS = {
+    "no plate read": gettext_lazy("no plate read"),
+    "no expected truck has this plate": gettext_lazy("no expected truck has this plate"),
+    "several open trips of this truck; choose the trip": gettext_lazy(
+        "several open trips of this truck; choose the trip"
+    ),
+    "look-alike plates; cannot tell which truck": gettext_lazy(
+        "look-alike plates; cannot tell which truck"
+    ),
+    "the reads disagree": gettext_lazy("the reads disagree"),
+    "a single low-confidence read": gettext_lazy("a single low-confidence read"),
+}
 
 
 def _refuse(request: HttpRequest, status: int, message: Any) -> HttpResponse:
@@ -152,9 +168,12 @@ def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None)
         "gates": _console_gates(actor(request)),
         "status": services.yard_status(gate),
         "call_order": [waiting[pk] for pk in order],
-        "corrections": PlateEvent.objects.filter(gate=gate, status=EventStatus.UNMATCHED)
-        .select_related("device")
-        .order_by("-at")[:50],
+        "corrections": [
+            (event, READ_REASONS.get(event.note, event.note))
+            for event in PlateEvent.objects.filter(gate=gate, status=EventStatus.UNMATCHED)
+            .select_related("device")
+            .order_by("-at")[:50]
+        ],
         "kinds": [
             (EventKind.GATE_IN, EventKind.GATE_IN.label),
             (EventKind.GATE_OUT, EventKind.GATE_OUT.label),

@@ -654,6 +654,10 @@ class DemoBuilder:
             direction = Direction.IMPORT
             province = None
         created = arrival - timedelta(hours=rng.uniform(6, 36))
+        if created > self.now:
+            # A trip planned for the coming days was declared already, never in the future (no
+            # draw here: the random stream must not depend on the hour the demo is built).
+            created = self.now - (created - self.now) % timedelta(hours=12)
         fast = commodity.perishable
         steps: list[tuple[str, datetime, str]] = []
         outcome = rng.random()

@@ -272,11 +272,16 @@ def test_revenue_by_gate_day_fee_type_and_goods_group_with_the_split(world: Worl
     web.force_login(world.board)
     response = web.get(f"/fees/revenue/?start={today}&end={today}&format=csv")
     assert response.status_code == 200
-    table = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert {r["goods_group"]: r["net_vnd"] for r in table} == {
-        "fresh_fruit": "0",
-        "fresh_vegetables": "100000",
+    # The CSV speaks the reader's language: names, not internal codes (issue 12, finding 12).
+    text = response.content.decode()
+    assert text.startswith("\ufeff")
+    table = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert {r["Nhóm hàng"]: r["Thực thu (VND)"] for r in table} == {
+        "Trái cây tươi": "0",
+        "Rau tươi": "100000",
     }
+    assert {r["Cửa khẩu"] for r in table} == {"Hữu Nghị"}
+    assert "fresh_" not in text and "huu-nghi" not in text and "infrastructure" not in text
     html = web.get(f"/fees/revenue/?start={today}&end={today}").content.decode()
     assert "Rau tươi" in html and "Phí sử dụng công trình kết cấu hạ tầng" in html
     assert "10.000 ₫" in html and "90.000 ₫" in html

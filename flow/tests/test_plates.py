@@ -57,3 +57,19 @@ def test_look_alike_plates_need_an_exact_read() -> None:
     # Both plates exist (the second is not a valid VN plate, but cameras see such things).
     assert reconcile([Read("29C-1OO.OO", 0.9)], twins).declaration_id is None
     assert reconcile([Read("29C-100.00", 0.9)], twins).declaration_id == 7
+
+
+def test_every_reason_a_read_is_left_to_a_person_is_translated() -> None:
+    """Issue 12, finding 12: the yard console showed camera reasons in English."""
+    import inspect
+    import re
+
+    from django.utils import translation
+
+    from flow import plates
+    from flow.views import READ_REASONS
+
+    given = set(re.findall(r'Match\(None, "([^"]+)"\)', inspect.getsource(plates)))
+    assert given and given <= set(READ_REASONS)
+    with translation.override("vi"):
+        assert all(str(READ_REASONS[r]) != r for r in given)

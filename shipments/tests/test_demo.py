@@ -97,3 +97,18 @@ def test_the_demo_command_shows_progress_while_it_builds(capsys) -> None:  # typ
     assert len(lines) >= 5, lines
     assert "declarations with their history" in "\n".join(lines)
     assert "fees" in lines[-1]
+
+
+def test_no_demo_trip_is_declared_in_the_future() -> None:
+    """Issue 12, finding 12: trips planned for the coming days were 'created' days ahead."""
+    from django.utils import timezone
+
+    load_gates()
+    load_commodities()
+    with transaction.atomic():
+        build_demo(seed=5, days=2, scale=0.05)
+        now = timezone.now()
+        ahead = Declaration.objects.filter(planned_arrival__gt=now)
+        assert ahead.exists()
+        assert not Declaration.objects.filter(created_at__gt=now).exists()
+        transaction.set_rollback(True)
