@@ -7,7 +7,6 @@ access, so nobody locks themselves out or raises themselves.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from accounts.choices import GATE_ROLES, Role
 from accounts.models import User
 from audit import services as audit
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cuakhau.signing import fingerprint
 
 #: Roles the board may give. Administrators are made in the Django admin by an administrator.
 ASSIGNABLE_ROLES = tuple(role for role in Role if role != Role.ADMIN)
@@ -165,11 +165,6 @@ def do_update_user(*, actor: User, user_id: int, data: UserInput) -> User:
                 action="accounts.user_changed", obj=user, actor=actor, before=before, after=after
             )
     return user
-
-
-def fingerprint(key: str) -> str:
-    """What the audit log and the page keep of a token: enough to tell two apart, not to use."""
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def do_issue_token(*, actor: User, user_id: int) -> str:

@@ -59,6 +59,7 @@ def management_menu() -> list[tuple[str, Any]]:
     return [
         (reverse("accounts-users"), _("Users and postings")),
         (reverse("gates:hours"), _("Gate hours")),
+        (reverse("flow:cameras"), _("Plate cameras")),
         (reverse("clearance:check-rules"), _("Check rules")),
         (reverse("fees:reconciliation"), _("Reconciliation")),
     ]

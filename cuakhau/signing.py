@@ -42,3 +42,9 @@ def check_signed(
             _("The timestamp is more than %d seconds from the server's clock.") % max_skew,
             code="stale_timestamp",
         )
+
+
+def fingerprint(secret: str) -> str:
+    """What pages and the audit log keep of a secret (an API token, a camera's key): enough to
+    tell two apart and to match one in hand, never enough to use it."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]

@@ -69,3 +69,9 @@ SEE_MY_TRIP = policy.rule(
     roles={Role.DRIVER},
     refusal=_("The next-trip page is for drivers; your trips are under Declarations."),
 )
+#: Register plate cameras, rotate their signing keys, switch them off and on.
+MANAGE_CAMERAS = policy.rule(
+    "flow.manage_cameras",
+    roles={Role.BOARD},
+    refusal=_("Only the gate management board manages the plate cameras."),
+)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("yard/<slug:code>/", views.yard, name="yard-gate"),
     path("yard/<slug:code>/action/", views.yard_action, name="yard-action"),
     path("trip/", views.my_trip, name="my-trip"),
+    path("cameras/", views.cameras, name="cameras"),
     path("admission/", views.admission, name="admission"),
     path("admission/action/", views.admission_action, name="admission-action"),
     path("declarations/<str:reference>/booking/", views.book, name="book"),

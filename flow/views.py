@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import policy
 from accounts.models import User
@@ -22,12 +22,13 @@ from cuakhau.api import error_body
 from cuakhau.errors import DomainError, InvalidInput
 from cuakhau.qr import qr_svg
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
+from cuakhau.signing import fingerprint
 from flow import board, planning, services
 from flow import policy as rules
 from flow.choices import AdmissionStatus, BookingStatus, EventKind, EventStatus
-from flow.models import AdmissionDecision, Booking, PlateEvent
+from flow.models import AdmissionDecision, Booking, Device, PlateEvent
 from gates.choices import Flow
-from gates.models import Gate
+from gates.models import Gate, Yard
 from shipments.models import Declaration
 from shipments.panels import Panel
 from shipments.validators import ocr_key
@@ -220,6 +221,67 @@ def _console_gate(request: HttpRequest, code: str) -> Gate | None:
     if not policy.role_allows(user, rules.SEE_YARD):
         return None
     return next((g for g in _console_gates(user) if g.code == code), None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cameras(request: HtmxHttpRequest) -> HttpResponse:
+    """The board's plate cameras: register one, rotate its key, switch it off or on."""
+    user = actor(request)
+    if not policy.role_allows(user, rules.MANAGE_CAMERAS):
+        return _refuse(request, 403, rules.MANAGE_CAMERAS.refusal)
+    context: dict[str, Any] = {
+        "canonical": reverse("flow:cameras"),
+        "error": None,
+        "values": None,
+        "new_key": "",
+        "keyed": None,
+    }
+    status = 200
+    if request.method == "POST":
+        post = request.POST
+        action = post.get("action", "")
+        try:
+            device_id = int(post.get("device", "0") or 0)
+        except ValueError:
+            device_id = 0
+        try:
+            if action == "register":
+                device, key = services.do_register_camera(
+                    actor=user,
+                    data=services.CameraInput(
+                        code=post.get("code", ""),
+                        gate=post.get("gate", ""),
+                        yard=post.get("yard", ""),
+                        kind=post.get("kind", ""),
+                    ),
+                )
+                context.update(new_key=key, keyed=device)
+            elif action == "rotate":
+                key = services.do_rotate_camera_key(actor=user, device_id=device_id)
+                context.update(new_key=key, keyed=Device.objects.get(pk=device_id))
+            elif action in ("off", "on"):
+                services.do_set_camera_active(
+                    actor=user, device_id=device_id, active=action == "on"
+                )
+                return redirect_after_change(request, reverse("flow:cameras"), _("Camera saved."))
+            else:
+                return _refuse(request, 400, _("Unknown action."))
+        except DomainError as exc:
+            context.update(error=exc, values=post)
+            status = exc.status
+    context.update(
+        devices=[
+            (d, fingerprint(d.secret))
+            for d in Device.objects.select_related("gate", "yard").order_by(
+                "gate__sort_order", "code"
+            )
+        ],
+        gates=Gate.objects.filter(is_active=True, mode="road"),
+        yards=Yard.objects.select_related("gate").order_by("gate__sort_order", "code"),
+        kinds=EventKind.choices,
+    )
+    return render(request, "flow/cameras.html", context, status=status)
 
 
 @login_required

@@ -590,6 +590,8 @@ WEB = {
     "/flow/yard/": {"yard_hn", "board"},
     "/flow/admission/": {"board"},
     "/flow/trip/": {"driver"},
+    "/flow/cameras/": {"board"},
+    "/accounts/users/": {"board"},
     "/gates/hours/": {"board"},
     "/gates/hours/huu-nghi/": {"board"},
     "/fees/": EVERYONE,

@@ -176,6 +176,11 @@ FORMS: dict[str, Form] = {
         lambda w, d, s: "/gates/hours/huu-nghi/action/",
         lambda w, p, s: {"action": "exception", "day": "", "reason": ""},  # a 400 for the board
     ),
+    "flow/cameras/": Form(
+        {"board"},
+        lambda w, d, s: "/flow/cameras/",
+        lambda w, p, s: {"action": "register", "code": ""},  # incomplete: a 400 for the board
+    ),
     "accounts/users/": Form(
         {"board"},
         lambda w, d, s: "/accounts/users/",

@@ -8,8 +8,8 @@ admission control (``plan_admission``, ``do_override_admission``), capacity publ
 each ``do_*`` owns its transaction.
 
 One module per kind of work: ``bookings``, ``no_shows``, ``admission``, ``yard_events``,
-``call_forward``, ``driver`` (and ``common``); this package re-exports them, so callers keep writing
-``flow.services.do_book``.
+``call_forward``, ``driver``, ``cameras`` (and ``common``); this package re-exports them, so
+callers keep writing ``flow.services.do_book``.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ from flow.services.call_forward import (
     _tell_driver,
     do_call_next,
 )
+from flow.services.cameras import (
+    CameraInput,
+    do_register_camera,
+    do_rotate_camera_key,
+    do_set_camera_active,
+)
 from flow.services.common import (
     SYSTEM,
     log,
@@ -86,6 +92,7 @@ __all__ = [
     "DEVICE_CACHE_SECONDS",
     "EXPECTED_STATES",
     "SYSTEM",
+    "CameraInput",
     "DeviceRefused",
     "Ingested",
     "NextTrip",
@@ -124,6 +131,9 @@ __all__ = [
     "do_publish_capacity",
     "do_rebook",
     "do_record_yard_event",
+    "do_register_camera",
+    "do_rotate_camera_key",
+    "do_set_camera_active",
     "expected_trips",
     "ingest_device_event",
     "log",
