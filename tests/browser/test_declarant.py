@@ -107,3 +107,35 @@ def test_the_api_docs_render_under_the_content_security_policy(
     page.goto(f"{live_server.url}/api/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("cuakhau API")
     expect(page.locator(".opblock-tag").first).to_be_visible()
+
+
+def test_a_long_driver_list_is_searched_by_name_without_accents(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 12, finding 12: a 219-item driver list had no search."""
+    from shipments.models import Driver
+
+    base = live_server.url
+    for i in range(30):
+        Driver.objects.create(
+            enterprise=live_world.owner_enterprise,
+            full_name=f"Nguyễn Văn Tài {i:02d}",
+            id_document_type=live_world.owner_driver.id_document_type,
+            id_document_number=f"0792000{i:05d}",
+            phone=f"+849123{i:05d}",
+        )
+    wanted = Driver.objects.create(
+        enterprise=live_world.owner_enterprise,
+        full_name="Đặng Thị Bình",
+        id_document_type=live_world.owner_driver.id_document_type,
+        id_document_number="079200099999",
+        phone="+84912399999",
+    )
+    _log_in(page, base, "owner")
+    page.goto(f"{base}/declarations/new/")
+    page.fill("[data-filter-select=id_driver]", "dang binh")
+    expect(page.locator("#id_driver")).to_have_value(str(wanted.pk))
+    visible = page.locator("#id_driver option:not([hidden])")
+    expect(visible).to_have_count(2)  # the empty choice and the one match

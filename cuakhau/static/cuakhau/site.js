@@ -46,3 +46,23 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const root = target instanceof HTMLElement && target.isConnected ? target : document.querySelector("main");
   if (root) showFirstError(root);
 });
+// A long list (an enterprise's 200 drivers) gets a search box above it: typing narrows the
+// options to those containing the words typed, accents ignored, and picks the only match.
+function fold(text) {
+  return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
+}
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.filterSelect) return;
+  const select = document.getElementById(box.dataset.filterSelect);
+  if (!(select instanceof HTMLSelectElement)) return;
+  const words = fold(box.value).split(/\s+/).filter(Boolean);
+  const shown = [];
+  for (const option of select.options) {
+    if (!option.value) continue;
+    const text = fold(option.text);
+    option.hidden = !words.every((word) => text.includes(word));
+    if (!option.hidden) shown.push(option);
+  }
+  if (shown.length === 1) select.value = shown[0].value;
+});
