@@ -19,6 +19,13 @@ from shipments.models import Declaration
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def world(shared_world: World, db: None) -> World:
+    """The module's one world (see ``shared_world``); each test rolls back what it changed."""
+    return shared_world
+
+
 EVERYONE = {
     "owner",
     "outsider",
