@@ -82,7 +82,7 @@ def do_register_camera(*, actor: User, data: CameraInput) -> tuple[Device, str]:
 def _camera(actor: User, device_id: int) -> Device:
     policy.require(actor, rules.MANAGE_CAMERAS)
     device = (
-        Device.objects.select_for_update()
+        Device.objects.select_for_update(of=("self",))
         .select_related("gate", "yard")
         .filter(pk=device_id)
         .first()

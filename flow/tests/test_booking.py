@@ -298,7 +298,12 @@ def test_booking_and_cancelling_at_once_never_deadlock(world: World) -> None:
     booked = [_trip(world, f"29C-{600 + i:03d}.{i:02d}") for i in range(18)]
     fresh = [_trip(world, f"29C-{700 + i:03d}.{i:02d}") for i in range(12)]
     hour = open_hour(booked[0])
-    later = open_hour(booked[0], after_hours=4)
+    # Another open hour after it (in the evening the first open hour after +2 h and after +4 h
+    # can be the same next morning, and the move was refused as "already booked").
+    later, after = hour, 4
+    while later <= hour:
+        later = open_hour(booked[0], after_hours=after)
+        after += 1
     for trip in booked:
         services.do_book(actor=world.owner, reference=trip.reference, starts_at=hour)
     jobs = (
