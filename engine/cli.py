@@ -42,6 +42,8 @@ def _table(rows: list[tuple[str, dict[str, Any], float]], out: TextIO) -> None:
         "uncrossed",
         "spoiled",
         "spoiled VND bn",
+        "left",
+        "left VND bn",
         "mean wait h",
         "p95 wait h",
         "truck-hours",
@@ -49,7 +51,7 @@ def _table(rows: list[tuple[str, dict[str, Any], float]], out: TextIO) -> None:
         "held h",
         "seconds",
     )
-    widths = (10, 8, 9, 8, 14, 11, 10, 12, 9, 9, 7)
+    widths = (10, 8, 9, 8, 14, 6, 11, 11, 10, 12, 9, 9, 7)
     print(
         " ".join(
             f"{c:<{w}}" if k == 0 else f"{c:>{w}}"
@@ -64,6 +66,8 @@ def _table(rows: list[tuple[str, dict[str, Any], float]], out: TextIO) -> None:
             s["uncrossed"],
             s["spoiled"],
             f"{s['spoiled_value_vnd'] / 1e9:.2f}",
+            s["left"],
+            f"{s['left_value_vnd'] / 1e9:.2f}",
             f"{s['mean_wait_hours']:.1f}",
             f"{s['p95_wait_hours']:.1f}",
             f"{s['truck_hours_waiting']:.0f}",

@@ -127,7 +127,11 @@ def save_perishables(
     """
     horizon = scenario.horizon_hours
     deadline = scenario.deadline()
-    at_risk = np.flatnonzero(scenario.perishable & (np.ceil(deadline) <= horizon)).tolist()
+    # A truck that gives up before its goods spoil is never spoiled at the border.
+    spoils_first = deadline <= scenario.leave_hour()
+    at_risk = np.flatnonzero(
+        scenario.perishable & spoils_first & (np.ceil(deadline) <= horizon)
+    ).tolist()
     saved = np.zeros(scenario.n_trucks, dtype=np.bool_)
     gate = scenario.gate_index.copy()
     if not at_risk:
@@ -179,11 +183,13 @@ def _choose_gates(scenario: Scenario, saved: BoolArray) -> tuple[IntArray, BoolA
     n, horizon = scenario.n_trucks, scenario.horizon_hours
     net = _Network(scenario, n, slot_cost=True)
     deadline = scenario.deadline()
+    # A truck that gives up stops waiting then: it must cross in a slot before it leaves.
+    gives_up = np.minimum(np.ceil(scenario.leave_hour()), horizon).astype(np.int64).tolist()
     owner: dict[int, int] = {}
     for i in range(n):
-        last = math.ceil(deadline[i]) if saved[i] else horizon
+        last = math.ceil(deadline[i]) if saved[i] else gives_up[i]
         if not saved[i]:
-            net.arc(i, net.sink, 1, horizon)  # still waiting at the horizon
+            net.arc(i, net.sink, 1, gives_up[i])  # still waiting at the horizon, or gone
         for g, first in _options(scenario, i, True):
             for a in net.window(i, g, first, last, 0):
                 owner[a] = g
@@ -204,6 +210,7 @@ def _schedule(scenario: Scenario, saved: BoolArray, gate: IntArray, served: Bool
     Trucks the flow left unserved (only with diversion) wait to the horizon.
     """
     n, horizon = scenario.n_trucks, scenario.horizon_hours
+    leave = scenario.leave_hour().tolist()
     by_deadline = order([scenario.deadline(), scenario.ready_hour], scenario.truck_ids)
     by_arrival = order([scenario.ready_hour], scenario.truck_ids)
     rank_d, rank_f = ranks(by_deadline).tolist(), ranks(by_arrival).tolist()
@@ -236,13 +243,18 @@ def _schedule(scenario: Scenario, saved: BoolArray, gate: IntArray, served: Bool
                 else:
                     heapq.heappush(rest, rank_f[i])
                 p += 1
-            for _ in range(capacity[h]):
+            room = capacity[h]
+            while room:
                 if urgent:
-                    cross[by_d[heapq.heappop(urgent)]] = h
+                    i = by_d[heapq.heappop(urgent)]
                 elif rest:
-                    cross[by_f[heapq.heappop(rest)]] = h
+                    i = by_f[heapq.heappop(rest)]
+                    if leave[i] <= h:
+                        continue  # gave up before this slot
                 else:
                     break
+                cross[i] = h
+                room -= 1
     return cross
 
 
@@ -268,14 +280,23 @@ def fluid_bound(scenario: Scenario) -> float:
             parent[find(a)] = find(int(scenario.gate_index[i]))
     groups = np.asarray([find(g) for g in range(len(scenario.gates))])
     eligible = np.ceil(scenario.ready_hour).astype(np.int64)
-    total = float((eligible - scenario.ready_hour).sum())
+    leave = scenario.leave_hour()
+    # Waiting before the first slot counts only up to when a truck gives up.
+    total = float((np.minimum(eligible, leave) - scenario.ready_hour).sum())
+    # Backlog after slot h: trucks still there at h + 1. At most those whose patience ends in
+    # (h, h + 1] can have left during it (a truck is gone from slot ceil(leave) on).
+    # A truck gone before its first slot never joins the backlog.
+    gone_after = np.ceil(leave) - 1
+    stays = leave > eligible
     for root in np.unique(groups).tolist():
         member_gates = np.flatnonzero(groups == root)
-        mine = np.isin(scenario.gate_index, member_gates)
+        mine = np.isin(scenario.gate_index, member_gates) & stays
         arrivals = np.bincount(eligible[mine], minlength=horizon)[:horizon].tolist()
+        quitting = gone_after[mine & (leave <= horizon)].astype(np.int64)
+        quits = np.bincount(np.clip(quitting, 0, horizon), minlength=horizon + 1)[:horizon].tolist()
         capacity = scenario.capacity[member_gates].sum(axis=0).tolist()
         backlog = 0
-        for a, c in zip(arrivals, capacity, strict=True):
-            backlog = max(0, backlog + a - c)
+        for a, c, q in zip(arrivals, capacity, quits, strict=True):
+            backlog = max(0, backlog + a - c - q)
             total += backlog
     return total

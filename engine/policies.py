@@ -38,6 +38,9 @@ def fifo(scenario: Scenario) -> Outcome:
     ``D[h] = min(A[h], D[h-1] + capacity[h])`` where ``A[h]`` counts trucks ready by h; the
     i-th truck crosses in the first slot where ``D`` exceeds i.
     """
+    if scenario.reneging:
+        # Trucks that give up leave gaps the closed form cannot see: run the queue slot by slot.
+        return fifo_by_rank(scenario)
     n, horizon = scenario.n_trucks, scenario.horizon_hours
     cross = np.full(n, -1, dtype=np.int64)
     eligible = np.ceil(scenario.ready_hour).astype(np.int64)
@@ -81,11 +84,13 @@ def _outcome(policy: str, scenario: Scenario, cross: IntArray) -> Outcome:
 
 
 def _by_rank(scenario: Scenario, rank: IntArray) -> IntArray:
-    """Each slot, each gate sends its ready trucks of lowest rank, up to capacity."""
+    """Each slot, each gate sends its ready trucks of lowest rank, up to capacity; a truck whose
+    patience ran out before the slot began has left and takes no place."""
     n, horizon = scenario.n_trucks, scenario.horizon_hours
     cross = np.full(n, -1, dtype=np.int64)
     truck_of_rank = np.empty(n, dtype=np.int64)
     truck_of_rank[rank] = np.arange(n)
+    leave_of_rank = scenario.leave_hour()[truck_of_rank].tolist()
     eligible = np.ceil(scenario.ready_hour).astype(np.int64)
     for g in range(len(scenario.gates)):
         mine = np.flatnonzero(scenario.gate_index == g)
@@ -107,9 +112,14 @@ def _by_rank(scenario: Scenario, rank: IntArray) -> IntArray:
                     break
                 h = arrivals[p]
                 continue
-            for _ in range(min(capacity[h], len(heap))):
-                crossed_ranks.append(pop(heap))
+            room = capacity[h]
+            while room and heap:
+                r = pop(heap)
+                if leave_of_rank[r] <= h:
+                    continue  # gave up before this slot
+                crossed_ranks.append(r)
                 crossed_slots.append(h)
+                room -= 1
             h += 1
         if crossed_ranks:
             cross[truck_of_rank[np.asarray(crossed_ranks, dtype=np.int64)]] = crossed_slots
@@ -147,6 +157,14 @@ class _General:
             g.yard_capacity if g.yard_capacity is not None else math.inf for g in scenario.gates
         ]
         self.cross = [-1] * n
+        self.leave = scenario.leave_hour().tolist()
+        self.gone = [False] * n  # gave up waiting
+        self.decided = [False] * n  # its gate chosen (counted in ``committed``)
+        self.inside = [False] * n  # in a yard (entered, not crossed, not gone)
+        self.leaving_at: list[list[int]] = [[] for _ in range(horizon + 1)]
+        for i, t in enumerate(self.leave):
+            if t <= horizon:
+                self.leaving_at[max(0, math.ceil(t))].append(i)
         self.gate = scenario.gate_index.tolist()
         self.entry = scenario.ready_hour.tolist()
         self.held = [0.0] * n
@@ -167,13 +185,18 @@ class _General:
         sc, horizon = self.sc, self.sc.horizon_hours
         gates = range(len(sc.gates))
         for h in range(horizon):
+            for i in self.leaving_at[h]:
+                self._give_up(i)
             for i in self.ready_at[h]:
-                self._decide(i, h)
+                if not self.gone[i]:
+                    self._decide(i, h)
             if self.admission and h % 24 == 0:
                 for g in gates:
                     today = self.cumcap_list[g][min(h + 24, horizon)] - self.cumcap_list[g][h]
                     self.quota[g] = self.yard_cap[g] - self.occupancy[g] + today
             for i in self.pending[h]:
+                if self.gone[i]:
+                    continue
                 g = self.gate[i]
                 if self.admission:
                     heapq.heappush(self.origin[g], self._origin_key(i, h))
@@ -187,6 +210,8 @@ class _General:
                     self._serve(g, h)
         for g in gates:  # still held at origin at the horizon
             for _key, i in self.origin[g]:
+                if self.gone[i]:
+                    continue
                 self.held[i] = horizon - math.ceil(self.entry[i])
                 self.entry[i] = float(horizon)
         return Outcome(
@@ -197,6 +222,26 @@ class _General:
             held_hours=np.asarray(self.held, dtype=np.float64),
             origin_rate=self.origin_rate,
         )
+
+    def _give_up(self, i: int) -> None:
+        """Truck ``i``'s patience ran out: it leaves the yard, the origin queue or the road.
+        Heaps drop it lazily (skipped when it comes up)."""
+        if self.cross[i] >= 0 or self.gone[i]:
+            return
+        self.gone[i] = True
+        g = self.gate[i]
+        if self.inside[i]:
+            self.inside[i] = False
+            self.occupancy[g] -= 1
+        else:
+            # Held at origin, on the way after a diversion, or not even ready for a slot yet:
+            # it never entered the yard.
+            came = math.ceil(self.entry[i])
+            if self.admission:
+                self.held[i] = max(0.0, self.leave[i] - came)
+            self.entry[i] = float(self.sc.horizon_hours)
+        if self.decided[i]:
+            self.committed[g] -= 1
 
     def _decide(self, i: int, h: int) -> None:
         own = self.gate[i]
@@ -214,6 +259,7 @@ class _General:
                 self.gate[i] = choice
                 self.entry[i] = float(self.sc.ready_hour[i] + self.sc.transit(own, choice))
         self.committed[choice] += 1
+        self.decided[i] = True
         if arrival < self.sc.horizon_hours:
             self.pending[arrival].append(i)
         else:
@@ -236,6 +282,8 @@ class _General:
         origin = self.origin[g]
         while origin and self.occupancy[g] < self.yard_cap[g] and self.quota[g] > 0:
             key, i = heapq.heappop(origin)
+            if self.gone[i]:
+                continue
             if key < len(self.rank_p) and self.deadline[i] <= h:  # spoiled while held: requeue
                 heapq.heappush(origin, self._origin_key(i, h))
                 continue
@@ -248,6 +296,7 @@ class _General:
 
     def _enter_yard(self, i: int, g: int, h: int) -> None:
         self.occupancy[g] += 1
+        self.inside[i] = True
         if self.perishable[i] and self.deadline[i] > h:
             heapq.heappush(self.heap_p[g], self.rank_p[i])
         else:
@@ -257,7 +306,8 @@ class _General:
         heap_p, heap_o, by_p, by_f = self.heap_p[g], self.heap_o[g], self.by_rank_p, self.by_rank_f
         while heap_p and self.deadline[by_p[heap_p[0]]] <= h:  # spoiled while waiting
             i = by_p[heapq.heappop(heap_p)]
-            heapq.heappush(heap_o, self.rank_f[i])
+            if not self.gone[i]:
+                heapq.heappush(heap_o, self.rank_f[i])
         capacity = self.capacity[g][h]
         if capacity == 0:
             return
@@ -265,16 +315,21 @@ class _General:
         if heap_p and len(heap_p) > capacity and self.open_slots_seen[g] % DOOM_CHECK_EVERY == 1:
             self._give_up_doomed(g, h)
             heap_p = self.heap_p[g]
-        for _ in range(capacity):
+        room = capacity
+        while room:
             if heap_p:
                 i = by_p[heapq.heappop(heap_p)]
             elif heap_o:
                 i = by_f[heapq.heappop(heap_o)]
             else:
                 break
+            if self.gone[i]:
+                continue  # gave up before this slot: takes no place
             self.cross[i] = h
+            self.inside[i] = False
             self.occupancy[g] -= 1
             self.committed[g] -= 1
+            room -= 1
 
     def _give_up_doomed(self, g: int, h: int) -> None:
         """Moore–Hodgson by value: keep the most valuable set that can all meet their deadlines."""
@@ -283,8 +338,10 @@ class _General:
         base = cumcap[h]
         for r in sorted(self.heap_p[g]):
             i = by_p[r]
+            if self.gone[i]:
+                continue
             heapq.heappush(kept, (self.value[i], r))
-            last = math.ceil(self.deadline[i])
+            last = math.ceil(min(self.deadline[i], self.leave[i]))
             if last > horizon:
                 continue  # still waiting at the horizon is not spoiled for this truck
             if len(kept) > cumcap[last] - base:

@@ -24,6 +24,8 @@ class Outcome:
     (its own unless diverted). ``yard_entry`` is when it entered the gate's yard (its ready hour,
     plus any transit after a diversion, plus any hold at origin). ``held_hours`` is time held at
     origin; ``origin_rate`` how fast shelf life runs out there (1.0: as fast as in the yard).
+    A truck that gave up waiting (``Scenario.patience_hours``) never crosses; when it left
+    follows from the scenario (:func:`left_hour`).
     """
 
     policy: str
@@ -35,36 +37,64 @@ class Outcome:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
+def left_hour(scenario: Scenario, outcome: Outcome) -> FloatArray:
+    """When each truck that never crossed gave up and left (nan: it crossed, or was still
+    waiting at the end of the horizon)."""
+    leave = scenario.leave_hour()
+    gone = (outcome.cross_hour < 0) & (leave <= scenario.horizon_hours)
+    return np.where(gone, leave, np.nan)
+
+
+def _end_of_wait(scenario: Scenario, outcome: Outcome) -> FloatArray:
+    """When each truck stopped waiting: its crossing slot, when it left, or the horizon."""
+    leave = np.minimum(scenario.leave_hour(), float(scenario.horizon_hours))
+    crossed = outcome.cross_hour >= 0
+    return np.where(crossed, outcome.cross_hour.astype(np.float64), leave)
+
+
 def spoiled(scenario: Scenario, outcome: Outcome) -> npt.NDArray[np.bool_]:
-    """Perishables whose time waiting reached their shelf life (origin hours weighted)."""
-    end = np.where(outcome.cross_hour >= 0, outcome.cross_hour, scenario.horizon_hours).astype(
-        np.float64
-    )
-    waited = end - scenario.ready_hour
+    """Perishables whose time waiting reached their shelf life (origin hours weighted). A truck
+    that gave up before then is not spoiled at the border: it left (see :func:`left_hour`)."""
+    waited = _end_of_wait(scenario, outcome) - scenario.ready_hour
     age = waited - outcome.held_hours * (1.0 - outcome.origin_rate)
     return scenario.perishable & (age >= scenario.shelf_life_hours)
 
 
 def wait_hours(scenario: Scenario, outcome: Outcome) -> FloatArray:
-    """Hours from ready to crossing; for a truck never crossed, to the end of the horizon."""
-    end = np.where(outcome.cross_hour >= 0, outcome.cross_hour, scenario.horizon_hours)
-    return end.astype(np.float64) - scenario.ready_hour
+    """Hours from ready to crossing; for a truck that gave up, to when it left; for one still
+    waiting, to the end of the horizon."""
+    return _end_of_wait(scenario, outcome) - scenario.ready_hour
+
+
+def waiting_at(scenario: Scenario, outcome: Outcome, hour: float) -> int:
+    """Trucks stranded at ``hour``: ready by then, neither crossed (in a slot before it) nor gone.
+    This is the stock the press counted."""
+    ready = scenario.ready_hour <= hour
+    crossed = (outcome.cross_hour >= 0) & (outcome.cross_hour < hour)
+    gone = scenario.leave_hour() <= hour
+    return int(np.count_nonzero(ready & ~crossed & ~gone))
 
 
 def yard_occupancy(scenario: Scenario, outcome: Outcome) -> IntArray:
-    """``occ[g, h]``: trucks in gate g's yard at slot h (entered by h, not crossed before h)."""
+    """``occ[g, h]``: trucks in gate g's yard at slot h (entered by h, not crossed before h, not
+    gone: a truck that gives up at hour t is gone from slot ceil(t))."""
     horizon, gates = scenario.horizon_hours, len(scenario.gates)
     occ = np.zeros((gates, horizon), dtype=np.int64)
     entry_slot = np.ceil(outcome.yard_entry).astype(np.int64)
+    gone = left_hour(scenario, outcome)
+    gone_slot = np.where(np.isnan(gone), horizon + 1, np.ceil(np.nan_to_num(gone))).astype(np.int64)
     for g in range(gates):
         mine = outcome.gate_index == g
-        entries = np.bincount(np.clip(entry_slot[mine], 0, horizon), minlength=horizon + 1)[
+        inside = mine & (entry_slot < gone_slot)  # a truck that gave up at origin never entered
+        entries = np.bincount(np.clip(entry_slot[inside], 0, horizon), minlength=horizon + 1)[
             :horizon
         ]
-        crossed = outcome.cross_hour[mine]
+        crossed = outcome.cross_hour[inside]
         crossed = crossed[crossed >= 0]
         # A truck crossing in slot c is still in the yard at c and gone from c + 1.
         leaves = np.bincount(crossed + 1, minlength=horizon + 2)[:horizon]
+        left = gone_slot[inside & (outcome.cross_hour < 0)]
+        leaves += np.bincount(np.clip(left, 0, horizon + 1), minlength=horizon + 2)[:horizon]
         occ[g] = np.cumsum(entries) - np.cumsum(leaves)
     return occ
 
@@ -74,11 +104,16 @@ def summarize(scenario: Scenario, outcome: Outcome) -> dict[str, Any]:
     waits = wait_hours(scenario, outcome)
     bad = spoiled(scenario, outcome)
     occ = yard_occupancy(scenario, outcome)
+    gone = ~np.isnan(left_hour(scenario, outcome)) & ~bad
     return {
         "crossed": int(crossed.sum()),
         "uncrossed": int((~crossed).sum()),
         "spoiled": int(bad.sum()),
         "spoiled_value_vnd": int(scenario.value_vnd[bad].sum()),
+        # Trucks that gave up before spoiling: their goods go back to be sold at home, at a loss
+        # that is not the border's spoilage (reported apart, never added to it).
+        "left": int(gone.sum()),
+        "left_value_vnd": int(scenario.value_vnd[gone].sum()),
         "mean_wait_hours": round(float(waits.mean()), 3) if len(waits) else 0.0,
         "p95_wait_hours": round(float(np.percentile(waits, 95)), 3) if len(waits) else 0.0,
         "truck_hours_waiting": round(float(waits.sum()), 3),
@@ -92,6 +127,7 @@ def summarize(scenario: Scenario, outcome: Outcome) -> dict[str, Any]:
 def to_json(scenario: Scenario, outcome: Outcome) -> dict[str, Any]:
     waits = wait_hours(scenario, outcome)
     bad = spoiled(scenario, outcome)
+    gone = left_hour(scenario, outcome)
     trucks = [
         {
             "id": scenario.truck_ids[i],
@@ -99,6 +135,7 @@ def to_json(scenario: Scenario, outcome: Outcome) -> dict[str, Any]:
             "cross_hour": int(outcome.cross_hour[i]) if outcome.cross_hour[i] >= 0 else None,
             "wait_hours": round(float(waits[i]), 4),
             "spoiled": bool(bad[i]),
+            "left_hour": None if np.isnan(gone[i]) else round(float(gone[i]), 4),
         }
         for i in range(scenario.n_trucks)
     ]

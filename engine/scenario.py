@@ -69,6 +69,12 @@ class Scenario:
     alt_gates: list[tuple[int, ...]]
     diversions: dict[tuple[int, int], float] = field(default_factory=dict)
     capacity: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    #: Hours a truck waits (in the yard or held at origin) before it gives up; inf: never.
+    patience_hours: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+
+    def __post_init__(self) -> None:
+        if len(self.patience_hours) != len(self.truck_ids):
+            self.patience_hours = np.full(len(self.truck_ids), np.inf, dtype=np.float64)
 
     @property
     def n_trucks(self) -> int:
@@ -81,6 +87,16 @@ class Scenario:
     def deadline(self) -> FloatArray:
         """The hour from which a perishable truck is spoiled (inf for the others)."""
         return self.ready_hour + self.shelf_life_hours
+
+    def leave_hour(self) -> FloatArray:
+        """The hour a truck still waiting gives up and leaves (inf: it never does). It must
+        cross in a slot that starts before then."""
+        return self.ready_hour + self.patience_hours
+
+    @property
+    def reneging(self) -> bool:
+        """Whether any truck can give up within the horizon."""
+        return bool(np.any(self.leave_hour() < self.horizon_hours))
 
     def transit(self, origin: int, target: int) -> float:
         return self.diversions.get((origin, target), 0.0)
@@ -193,6 +209,7 @@ def parse_scenario(doc: Mapping[str, Any]) -> Scenario:
     perishable = np.zeros(n, dtype=np.bool_)
     shelf = np.full(n, np.inf, dtype=np.float64)
     value = np.zeros(n, dtype=np.int64)
+    patience = np.full(n, np.inf, dtype=np.float64)
     alts: list[tuple[int, ...]] = []
     seen_ids: set[str] = set()
     for i, raw in enumerate(raw_trucks):
@@ -247,6 +264,12 @@ def parse_scenario(doc: Mapping[str, Any]) -> Scenario:
             problems.append(f"{where}.value_vnd: must be a whole number of đồng ≥ 0")
         else:
             value[i] = v
+        wait = raw.get("patience_hours")
+        if wait is not None:
+            if not _number(wait) or wait <= 0:
+                problems.append(f"{where}.patience_hours: must be a number > 0, or absent")
+            else:
+                patience[i] = float(wait)
     if problems:
         raise ScenarioError(problems)
     capacity = np.zeros((len(gates), horizon), dtype=np.int64)
@@ -268,4 +291,5 @@ def parse_scenario(doc: Mapping[str, Any]) -> Scenario:
         alt_gates=alts,
         diversions=diversions,
         capacity=capacity,
+        patience_hours=patience,
     )

@@ -67,8 +67,17 @@ def test_simulate_json_contract(tmp_path: Path) -> None:
             "truck_hours_waiting",
             "max_yard_occupancy",
             "held_at_origin_hours",
+            "left",
+            "left_value_vnd",
         }
-        assert set(body["trucks"][0]) == {"id", "gate", "cross_hour", "wait_hours", "spoiled"}
+        assert set(body["trucks"][0]) == {
+            "id",
+            "gate",
+            "cross_hour",
+            "wait_hours",
+            "spoiled",
+            "left_hour",
+        }
         assert body["summary"]["crossed"] + body["summary"]["uncrossed"] == 40
         assert any(t["cross_hour"] is None for t in body["trucks"]) == (
             body["summary"]["uncrossed"] > 0

@@ -1,0 +1,179 @@
+"""Trucks that give up (``patience_hours``): every policy and the optimum respect it, the SimPy
+oracle agrees truck by truck, and scenarios without it give exactly what they gave before."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import policies
+from engine.bench import instance
+from engine.optimum import fluid_bound, optimum
+from engine.result import Outcome, left_hour, spoiled, summarize, to_json, wait_hours, waiting_at
+from engine.scenario import Scenario, parse_scenario
+from engine.tests import simpy_oracle
+
+BEFORE = Path(__file__).parent / "data" / "outcomes-before-reneging.json"
+
+
+def _digest(outcome: Outcome) -> str:
+    h = hashlib.sha256()
+    for arr in (outcome.cross_hour, outcome.gate_index, outcome.yard_entry, outcome.held_hours):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def test_scenarios_without_patience_give_the_same_outcome_truck_by_truck() -> None:
+    """Digests of every truck's crossing, gate, yard entry and hold, recorded with the engine
+    before reneging existed (commit 15c9cf6), on three generated instances."""
+    recorded = json.loads(BEFORE.read_text())
+    for label, expected in recorded.items():
+        seed, alt, load = (float(part.split("=")[1]) for part in label.split())
+        sc = instance(3000, seed=int(seed), alternatives=alt, load=load, horizon=240)
+        assert not sc.reneging
+        got = {name: _digest(run(sc)) for name, run in policies.ONLINE.items()}
+        got["optimum"] = _digest(optimum(sc))
+        assert got == expected, label
+
+
+@st.composite
+def impatient(draw: st.DrawFn, alternatives: bool = False) -> Scenario:
+    horizon = draw(st.integers(4, 60))
+    gate_ids = [f"g{k}" for k in range(draw(st.integers(1, 3)))]
+    gates = [
+        {
+            "id": gid,
+            "yard_capacity": draw(st.one_of(st.none(), st.integers(1, 15))),
+            "capacity": [{"from_hour": 0, "per_hour": draw(st.integers(0, 3))}]
+            + [
+                {"from_hour": s, "per_hour": draw(st.integers(0, 3))}
+                for s in sorted(set(draw(st.lists(st.integers(1, horizon - 1), max_size=3))))
+            ],
+        }
+        for gid in gate_ids
+    ]
+    trucks = []
+    for k in range(draw(st.integers(0, 50))):
+        perishable = draw(st.booleans())
+        truck = {
+            "id": f"t{k:03d}",
+            "ready_hour": draw(
+                st.one_of(
+                    st.integers(0, horizon - 1).map(float),
+                    st.floats(0, horizon - 1e-3, allow_nan=False),
+                )
+            ),
+            "gate": draw(st.sampled_from(gate_ids)),
+            "alt_gates": draw(st.lists(st.sampled_from(gate_ids), max_size=2))
+            if alternatives
+            else [],
+            "perishable": perishable,
+            "shelf_life_hours": draw(st.floats(0.5, 40)) if perishable else None,
+            "value_vnd": draw(st.integers(0, 10**9)),
+        }
+        patience = draw(st.one_of(st.none(), st.integers(1, 30).map(float), st.floats(0.1, 40)))
+        if patience is not None:
+            truck["patience_hours"] = patience
+        trucks.append(truck)
+    return parse_scenario(
+        {
+            "name": "impatient",
+            "horizon_hours": horizon,
+            "gates": gates,
+            "trucks": trucks,
+            "diversions": [
+                {"from": a, "to": b, "transit_hours": draw(st.floats(0, 6))}
+                for a in gate_ids
+                for b in gate_ids
+                if a != b
+            ]
+            if alternatives
+            else [],
+        }
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(impatient())
+def test_fifo_and_edf_with_reneging_match_the_simpy_oracle(sc: Scenario) -> None:
+    assert np.array_equal(
+        policies.fifo(sc).cross_hour, simpy_oracle.simulate(sc, simpy_oracle.fifo_key)
+    )
+    assert np.array_equal(
+        policies.edf(sc).cross_hour, simpy_oracle.simulate(sc, simpy_oracle.edf_key)
+    )
+
+
+@settings(max_examples=120, deadline=None)
+@given(impatient(alternatives=True))
+def test_nobody_crosses_after_giving_up_and_the_optimum_is_never_beaten(sc: Scenario) -> None:
+    leave = sc.leave_hour()
+    best = optimum(sc)
+    best_value = summarize(sc, best)["spoiled_value_vnd"]
+    bound = fluid_bound(sc)
+    for name, run in [*policies.ONLINE.items(), ("optimum", optimum)]:
+        outcome = run(sc)
+        crossed = outcome.cross_hour >= 0
+        assert np.all(outcome.cross_hour[crossed] < leave[crossed]), name
+        for g in range(len(sc.gates)):
+            used = np.bincount(
+                outcome.cross_hour[crossed & (outcome.gate_index == g)], minlength=sc.horizon_hours
+            )
+            assert np.all(used <= sc.capacity[g]), name
+        gone = left_hour(sc, outcome)
+        assert np.all(np.isnan(gone[crossed])), name
+        # Left and spoiled are apart: a truck that gave up before its shelf life is not spoiled.
+        bad = spoiled(sc, outcome)
+        early = ~np.isnan(gone) & (sc.patience_hours < sc.shelf_life_hours)
+        assert not np.any(bad & early), name
+        summary = summarize(sc, outcome)
+        assert best_value <= summary["spoiled_value_vnd"], name
+        assert bound <= wait_hours(sc, outcome).sum() + 1e-6, name
+        assert summary["left"] + summary["spoiled"] + summary["crossed"] <= sc.n_trucks + int(
+            np.count_nonzero(bad & crossed)
+        ), name
+
+
+def test_a_truck_gives_up_and_frees_its_place() -> None:
+    sc = parse_scenario(
+        {
+            "name": "t",
+            "horizon_hours": 10,
+            "gates": [
+                {
+                    "id": "g",
+                    "capacity": [{"from_hour": 0, "per_hour": 0}, {"from_hour": 3, "per_hour": 1}],
+                }
+            ],
+            "trucks": [
+                {"id": "a", "ready_hour": 0, "gate": "g", "patience_hours": 2, "value_vnd": 5},
+                {
+                    "id": "b",
+                    "ready_hour": 0.5,
+                    "gate": "g",
+                    "perishable": True,
+                    "shelf_life_hours": 20,
+                    "value_vnd": 7,
+                },
+                {"id": "c", "ready_hour": 1, "gate": "g", "patience_hours": 3},
+            ],
+        }
+    )
+    assert sc.reneging
+    for run in (policies.fifo, policies.edf, policies.priority, policies.admission, optimum):
+        outcome = run(sc)
+        # a left at 2, before the gate opened; c's patience ends at 4: it crosses at 3 only if
+        # b does not take slot 3 first.
+        assert outcome.cross_hour[0] == -1
+        body = to_json(sc, outcome)
+        assert body["trucks"][0]["left_hour"] == 2.0
+        assert body["summary"]["left"] >= 1 and body["summary"]["left_value_vnd"] >= 5
+    fifo = policies.fifo(sc)
+    assert fifo.cross_hour.tolist() == [-1, 3, -1]  # b came first; c gave up at 4
+    assert waiting_at(sc, fifo, 2.5) == 2  # b and c (a is gone)
+    assert waiting_at(sc, fifo, 4.0) == 0  # b crossed in slot 3, c left at 4
