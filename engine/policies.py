@@ -13,6 +13,10 @@
 ``divert``    ``priority`` at each gate, plus: a truck with alternative gates goes where its
               expected crossing (queue ahead through the published capacity, plus transit) is
               earliest.
+``reserve``   ``divert`` whose choice of which perishables to save also keeps room for the
+              perishables expected in the next days (a persistence forecast of the last days),
+              checked every open slot: within 1.10× the optimum's spoiled value on the generated
+              capacity-cut instances (engine/instances.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -130,10 +134,21 @@ class _General:
     """The slot-by-slot simulation behind ``priority``, ``admission`` and ``divert``."""
 
     def __init__(
-        self, scenario: Scenario, *, admission: bool, divert: bool, origin_rate: float
+        self,
+        scenario: Scenario,
+        *,
+        admission: bool,
+        divert: bool,
+        origin_rate: float,
+        lookahead_hours: int = 0,
+        doom_every: int = DOOM_CHECK_EVERY,
     ) -> None:
         self.sc = scenario
         self.admission, self.divert, self.origin_rate = admission, divert, origin_rate
+        self.lookahead = lookahead_hours
+        self.doom_every = doom_every
+        # Perishables that reached each gate, in order: (ready hour, truck), for the forecast.
+        self.seen: list[list[tuple[float, int]]] = [[] for _ in scenario.gates]
         n, horizon, gates = scenario.n_trucks, scenario.horizon_hours, len(scenario.gates)
         self.deadline = scenario.deadline().tolist()
         neg_value = -scenario.value_vnd.astype(np.float64)
@@ -297,6 +312,8 @@ class _General:
     def _enter_yard(self, i: int, g: int, h: int) -> None:
         self.occupancy[g] += 1
         self.inside[i] = True
+        if self.lookahead and self.perishable[i]:
+            self.seen[g].append((self.entry[i], i))
         if self.perishable[i] and self.deadline[i] > h:
             heapq.heappush(self.heap_p[g], self.rank_p[i])
         else:
@@ -312,7 +329,8 @@ class _General:
         if capacity == 0:
             return
         self.open_slots_seen[g] += 1
-        if heap_p and len(heap_p) > capacity and self.open_slots_seen[g] % DOOM_CHECK_EVERY == 1:
+        every = self.doom_every
+        if heap_p and len(heap_p) > capacity and self.open_slots_seen[g] % every == 1 % every:
             self._give_up_doomed(g, h)
             heap_p = self.heap_p[g]
         room = capacity
@@ -334,21 +352,42 @@ class _General:
     def _give_up_doomed(self, g: int, h: int) -> None:
         """Moore–Hodgson by value: keep the most valuable set that can all meet their deadlines."""
         by_p, cumcap, horizon = self.by_rank_p, self.cumcap_list[g], self.sc.horizon_hours
-        kept: list[tuple[int, int]] = []  # min-heap of (value, rank)
+        kept: list[tuple[int, int]] = []  # min-heap of (value, rank); rank < 0: expected truck
         base = cumcap[h]
-        for r in sorted(self.heap_p[g]):
+        jobs = []
+        for r in self.heap_p[g]:
             i = by_p[r]
-            if self.gone[i]:
-                continue
-            heapq.heappush(kept, (self.value[i], r))
-            last = math.ceil(min(self.deadline[i], self.leave[i]))
+            if not self.gone[i]:
+                jobs.append((math.ceil(min(self.deadline[i], self.leave[i])), r, self.value[i]))
+        jobs.sort()
+        for k, (last, value) in enumerate(self._expected(g, h)):
+            jobs.append((last, -1 - k, value))
+        if self.lookahead:
+            jobs.sort()
+        for last, r, value in jobs:
+            heapq.heappush(kept, (value, r))
             if last > horizon:
                 continue  # still waiting at the horizon is not spoiled for this truck
             if len(kept) > cumcap[last] - base:
                 _v, dropped = heapq.heappop(kept)
-                heapq.heappush(self.heap_o[g], self.rank_f[by_p[dropped]])
-        self.heap_p[g] = [r for _v, r in kept]
+                if dropped >= 0:
+                    heapq.heappush(self.heap_o[g], self.rank_f[by_p[dropped]])
+        self.heap_p[g] = [r for _v, r in kept if r >= 0]
         heapq.heapify(self.heap_p[g])
+
+    def _expected(self, g: int, h: int) -> list[tuple[int, int]]:
+        """The perishables expected over the next ``lookahead`` hours: those of the last
+        ``lookahead`` hours again, mirrored in time (a persistence forecast). Returned as
+        (last slot that saves it, value); they compete for the capacity but never cross."""
+        if not self.lookahead:
+            return []
+        seen = self.seen[g]
+        while seen and seen[0][0] < h - self.lookahead:
+            seen.pop(0)
+        return [
+            (math.ceil(2 * h - ready + self.sc.shelf_life_hours[i]), self.value[i])
+            for ready, i in seen
+        ]
 
 
 def priority(scenario: Scenario) -> Outcome:
@@ -363,6 +402,28 @@ def admission(scenario: Scenario, *, origin_rate: float = 1.0) -> Outcome:
     )
 
 
+#: How far ahead ``reserve`` expects perishables to keep coming as they came (chosen on generated
+#: capacity-cut instances: 96 h reserved too little, 144 h no better; docs/benchmarks.md).
+RESERVE_LOOKAHEAD_HOURS = 120
+
+
+def reserve(scenario: Scenario, *, lookahead_hours: int = RESERVE_LOOKAHEAD_HOURS) -> Outcome:
+    """``priority`` that keeps room for the perishables still to come. In every open slot, the
+    most valuable set of waiting perishables it tries to save must fit the published capacity
+    together with the perishables expected over the next ``lookahead_hours`` (those of the last
+    ``lookahead_hours`` again, mirrored in time), so capacity is not spent on cheap fruit that
+    dearer fruit arriving tomorrow will need. Trucks with other gates go where they are expected
+    to cross first, as in ``divert``. Non-perishables keep first come, first served."""
+    return _General(
+        scenario,
+        admission=False,
+        divert=True,
+        origin_rate=1.0,
+        lookahead_hours=lookahead_hours,
+        doom_every=1,
+    ).run("reserve")
+
+
 def divert(scenario: Scenario) -> Outcome:
     return _General(scenario, admission=False, divert=True, origin_rate=1.0).run("divert")
 
@@ -373,4 +434,5 @@ ONLINE: dict[str, Callable[[Scenario], Outcome]] = {
     "priority": priority,
     "admission": admission,
     "divert": divert,
+    "reserve": reserve,
 }
