@@ -12,6 +12,7 @@ import platform
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from engine import policies
 from engine.forecast import evaluate, forecast, synthetic_arrivals
@@ -32,7 +34,12 @@ from engine.scenario import Scenario, parse_scenario
 GATES = ("huu-nghi", "tan-thanh", "chi-ma")
 
 
-def instance(
+def instance(n: int, **options: Any) -> Scenario:
+    """n trucks over three gates, arriving uniformly, at ``load`` times the capacity."""
+    return parse_scenario(instance_doc(n, **options))
+
+
+def instance_doc(
     n: int,
     *,
     seed: int = 1,
@@ -40,8 +47,8 @@ def instance(
     alternatives: float = 0.0,
     load: float = 0.98,
     perishable_share: float = 0.8,
-) -> Scenario:
-    """n trucks over three gates, arriving uniformly, at ``load`` times the capacity."""
+) -> dict[str, Any]:
+    """The scenario document of :func:`instance`."""
     rng = random.Random(seed)
     horizon = horizon or max(168, n // 300)
     per_gate_hour = max(1, round(n / (3 * horizon) / load))
@@ -60,24 +67,22 @@ def instance(
                 "value_vnd": rng.randrange(100_000_000, 1_000_000_000),
             }
         )
-    return parse_scenario(
-        {
-            "name": f"bench-{n}",
-            "horizon_hours": horizon,
-            "gates": [
-                {
-                    "id": g,
-                    "yard_capacity": 600,
-                    "capacity": [{"from_hour": 0, "per_hour": per_gate_hour}],
-                }
-                for g in GATES
-            ],
-            "diversions": [
-                {"from": a, "to": b, "transit_hours": 2} for a in GATES for b in GATES if a != b
-            ],
-            "trucks": trucks,
-        }
-    )
+    return {
+        "name": f"bench-{n}",
+        "horizon_hours": horizon,
+        "gates": [
+            {
+                "id": g,
+                "yard_capacity": 600,
+                "capacity": [{"from_hour": 0, "per_hour": per_gate_hour}],
+            }
+            for g in GATES
+        ],
+        "diversions": [
+            {"from": a, "to": b, "transit_hours": 2} for a in GATES for b in GATES if a != b
+        ],
+        "trucks": trucks,
+    }
 
 
 def timed(run: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
@@ -171,6 +176,59 @@ def policy_table() -> list[str]:
         )
     lines.append(f"| fluid lower bound | | | | | | | | | {bound:,.0f} | | | |")
     print("\n".join(lines), flush=True)
+    return lines
+
+
+def _scenario_file(n: int, folder: Path) -> Path:
+    """The benchmark instance of n trucks written as a scenario file, as a user would have it."""
+    sc_doc = instance_doc(n, seed=1)
+    path = folder / f"scenario-{n}.json"
+    path.write_bytes(orjson.dumps(sc_doc))
+    return path
+
+
+def _run(command: list[str], out: Path) -> float:
+    started = time.perf_counter()
+    with out.open("wb") as handle:
+        subprocess.run(command, stdout=handle, check=True)
+    return time.perf_counter() - started
+
+
+def end_to_end(
+    sizes: tuple[int, ...] = (200_000, 1_000_000), simpy_max: int = 200_000
+) -> list[str]:
+    """``cuakhau simulate --policy fifo --json`` from process start to the last byte written,
+    against a plain SimPy model (engine/tests/simpy_model.py) reading the same file."""
+    cuakhau = str(Path(sys.executable).with_name("cuakhau"))
+    lines = [
+        "| trucks | file MB | cuakhau simulate s | SimPy model s | SimPy ÷ cuakhau | same cross_hour |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        for n in sizes:
+            path = _scenario_file(n, Path(folder))
+            ours_out, theirs_out = Path(folder) / "ours.json", Path(folder) / "simpy.json"
+            ours = min(
+                _run(
+                    [cuakhau, "simulate", "--scenario", str(path), "--policy", "fifo", "--json"],
+                    ours_out,
+                )
+                for _ in range(3)
+            )
+            cells = [f"{n:,}", f"{path.stat().st_size / 1e6:.0f}", f"{ours:.2f}"]
+            if n <= simpy_max:
+                theirs = _run(
+                    [sys.executable, "-m", "engine.tests.simpy_model", str(path)], theirs_out
+                )
+                a = {
+                    t["id"]: t["cross_hour"] for t in orjson.loads(ours_out.read_bytes())["trucks"]
+                }
+                b = {t["id"]: t["cross_hour"] for t in orjson.loads(theirs_out.read_bytes())}
+                cells += [f"{theirs:.2f}", f"{theirs / ours:.1f}×", "yes" if a == b else "NO"]
+            else:
+                cells += ["—", "—", "(SimPy not run)"]
+            lines.append("| " + " | ".join(cells) + " |")
+            print(lines[-1], flush=True)
     return lines
 
 
@@ -289,6 +347,15 @@ def main(argv: list[str] | None = None) -> int:
         "the best of three runs below a million trucks.",
         "",
         *simulation_speed(sizes, simpy_max),
+        "",
+        "### End to end: the command against a SimPy model reading the same file",
+        "",
+        "`cuakhau simulate --policy fifo --json` from process start to the last byte (best of three), "
+        "against engine/tests/simpy_model.py, a plain SimPy model of the same queue (one process "
+        "walking the trucks in order, one per gate) reading the same file and writing each truck's "
+        "crossing; the last column compares all the crossings.",
+        "",
+        *end_to_end(simpy_max=200_000 if not args.quick else 0),
         "",
         "## 2. The clairvoyant optimum",
         "",

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
+
 from engine import policies
 from engine.optimum import optimum
 from engine.result import Outcome, summarize, to_json
@@ -24,12 +26,12 @@ SCENARIOS = ("lang-son-2021-12",)
 
 def _read_json(path: str) -> Any:
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise SystemExit(f"cannot read {path}: {exc.strerror}") from exc
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return orjson.loads(data)  # several times faster than json on a scenario of 30 MB
+    except orjson.JSONDecodeError as exc:
         raise SystemExit(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from exc
@@ -128,8 +130,13 @@ def simulate(argv: Sequence[str]) -> int:
         if body:
             bodies.append(body)
     if args.json:
-        json.dump(bodies if args.policy == "all" else bodies[0], sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(
+            orjson.dumps(
+                bodies if args.policy == "all" else bodies[0], option=orjson.OPT_APPEND_NEWLINE
+            )
+        )
+        sys.stdout.buffer.flush()
     else:
         print(
             f"scenario {scenario.name!r}: {scenario.n_trucks} trucks, {len(scenario.gates)} gates, "

@@ -24,7 +24,6 @@ import heapq
 import math
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from engine.ordering import order, ranks
 from engine.result import Outcome
@@ -93,6 +92,10 @@ class _Network:
 def _solve(
     tails: list[int], heads: list[int], caps: list[int], costs: list[int], supplies: IntArray
 ) -> IntArray:
+    # Imported here: OR-Tools takes a twentieth of a second to load, which every engine command
+    # would pay otherwise.
+    from ortools.graph.python import min_cost_flow
+
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
         np.asarray(tails, dtype=np.int64),

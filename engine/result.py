@@ -125,19 +125,19 @@ def summarize(scenario: Scenario, outcome: Outcome) -> dict[str, Any]:
 
 
 def to_json(scenario: Scenario, outcome: Outcome) -> dict[str, Any]:
-    waits = wait_hours(scenario, outcome)
-    bad = spoiled(scenario, outcome)
-    gone = left_hour(scenario, outcome)
+    # Column by column in NumPy, then one pass of zip: a loop over trucks indexing arrays cost
+    # a second per 200,000 trucks.
+    waits = np.round(wait_hours(scenario, outcome), 4).tolist()
+    bad = spoiled(scenario, outcome).tolist()
+    gone_hours = left_hour(scenario, outcome)
+    gone = [None if x != x else x for x in np.round(gone_hours, 4).tolist()]  # nan → None
+    gate_ids = np.asarray(scenario.gate_ids, dtype=object)[outcome.gate_index].tolist()
+    cross = [None if c < 0 else c for c in outcome.cross_hour.tolist()]
     trucks = [
-        {
-            "id": scenario.truck_ids[i],
-            "gate": scenario.gates[int(outcome.gate_index[i])].id,
-            "cross_hour": int(outcome.cross_hour[i]) if outcome.cross_hour[i] >= 0 else None,
-            "wait_hours": round(float(waits[i]), 4),
-            "spoiled": bool(bad[i]),
-            "left_hour": None if np.isnan(gone[i]) else round(float(gone[i]), 4),
-        }
-        for i in range(scenario.n_trucks)
+        {"id": i, "gate": g, "cross_hour": c, "wait_hours": w, "spoiled": b, "left_hour": x}
+        for i, g, c, w, b, x in zip(
+            scenario.truck_ids, gate_ids, cross, waits, bad, gone, strict=True
+        )
     ]
     body: dict[str, Any] = {
         "policy": outcome.policy,

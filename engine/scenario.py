@@ -202,6 +202,9 @@ def parse_scenario(doc: Mapping[str, Any]) -> Scenario:
     if not isinstance(raw_trucks, list):
         problems.append("trucks: must be a list")
         raw_trucks = []
+    fast = None if problems else _trucks_at_once(raw_trucks, horizon, gate_pos)
+    if fast is not None:
+        return _assemble(name, start, horizon, gates, diversions, *fast)
     n = len(raw_trucks)
     ids: list[str] = []
     ready = np.zeros(n, dtype=np.float64)
@@ -272,6 +275,38 @@ def parse_scenario(doc: Mapping[str, Any]) -> Scenario:
                 patience[i] = float(wait)
     if problems:
         raise ScenarioError(problems)
+    return _assemble(
+        name,
+        start,
+        horizon,
+        gates,
+        diversions,
+        ids,
+        ready,
+        gate_index,
+        perishable,
+        shelf,
+        value,
+        alts,
+        patience,
+    )
+
+
+def _assemble(
+    name: str,
+    start: datetime | None,
+    horizon: int,
+    gates: list[Gate],
+    diversions: dict[tuple[int, int], float],
+    ids: list[str],
+    ready: FloatArray,
+    gate_index: IntArray,
+    perishable: BoolArray,
+    shelf: FloatArray,
+    value: IntArray,
+    alts: list[tuple[int, ...]],
+    patience: FloatArray,
+) -> Scenario:
     capacity = np.zeros((len(gates), horizon), dtype=np.int64)
     for k, gate in enumerate(gates):
         bounds = [s[0] for s in gate.capacity[1:]] + [horizon]
@@ -293,3 +328,88 @@ def parse_scenario(doc: Mapping[str, Any]) -> Scenario:
         capacity=capacity,
         patience_hours=patience,
     )
+
+
+_Columns = tuple[
+    list[str],
+    FloatArray,
+    IntArray,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    list[tuple[int, ...]],
+    FloatArray,
+]
+
+
+def _trucks_at_once(raw: list[Any], horizon: int, gate_pos: dict[str, int]) -> _Columns | None:
+    """The trucks column by column, checked with NumPy; None as soon as anything is irregular,
+    and the truck-by-truck loop of :func:`parse_scenario` then finds and words every problem.
+
+    Types are checked a column at a time (``set(map(type, column))`` runs in C), so a
+    well-formed scenario of 200,000 trucks is read several times faster than truck by truck."""
+    numbers = {float, int}
+    if set(map(type, raw)) - {dict}:
+        return None
+    n = len(raw)
+    try:
+        ids = [t["id"] for t in raw]
+        ready_raw = [t["ready_hour"] for t in raw]
+        gates = [gate_pos[t["gate"]] for t in raw]
+    except (KeyError, TypeError):  # a field missing, or an unhashable gate
+        return None
+    id_set = set(ids)
+    if set(map(type, ids)) - {str} or len(id_set) != n or "" in id_set:
+        return None
+    if set(map(type, ready_raw)) - numbers:
+        return None
+    ready = np.asarray(ready_raw, dtype=np.float64)
+    if n and not (np.isfinite(ready).all() and ready.min() >= 0 and ready.max() < horizon):
+        return None
+    gate_index = np.asarray(gates, dtype=np.int64)
+    flags = [t.get("perishable", False) for t in raw]
+    if set(map(type, flags)) - {bool}:
+        return None
+    perishable = np.asarray(flags, dtype=np.bool_)
+    shelf = np.full(n, np.inf, dtype=np.float64)
+    wanted = np.flatnonzero(perishable).tolist()
+    life = [raw[i].get("shelf_life_hours") for i in wanted]
+    if set(map(type, life)) - numbers:
+        return None
+    if wanted:
+        shelf[wanted] = life
+        if not (np.isfinite(shelf[wanted]).all() and shelf[wanted].min() > 0):
+            return None
+    values = [t.get("value_vnd", 0) for t in raw]
+    if set(map(type, values)) - {int}:
+        return None
+    value = np.asarray(values, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+    if n and value.min() < 0:
+        return None
+    waits = [t.get("patience_hours") for t in raw]
+    patience = np.full(n, np.inf, dtype=np.float64)
+    kinds = set(map(type, waits))
+    if kinds - numbers - {type(None)}:
+        return None
+    if kinds - {type(None)}:
+        given = [i for i, x in enumerate(waits) if x is not None]
+        patience[given] = [waits[i] for i in given]
+        if not (np.isfinite(patience[given]).all() and patience[given].min() > 0):
+            return None
+    alts: list[tuple[int, ...]] = [()] * n
+    listed_all = [t.get("alt_gates") for t in raw]
+    for i in [i for i, x in enumerate(listed_all) if x]:
+        listed = listed_all[i]
+        if type(listed) is not list:
+            return None
+        own: list[int] = []
+        for a in listed:
+            k = gate_pos.get(a) if type(a) is str else None
+            if k is None:
+                return None
+            if k != gates[i] and k not in own:
+                own.append(k)
+        alts[i] = tuple(own)
+    if any(x is not None and x != [] and not x for x in listed_all):
+        return None  # a falsy value other than null or []: the loop says what it makes of it
+    return ids, ready, gate_index, perishable, shelf, value, alts, patience

@@ -54,6 +54,7 @@ def test_simulate_json_contract(tmp_path: Path) -> None:
         "priority",
         "admission",
         "divert",
+        "reserve",
         "optimum",
     ]
     for body in bodies:
