@@ -77,8 +77,13 @@ def _effects(group: pd.DataFrame, freq: str) -> npt.NDArray[np.float64]:
     return effects
 
 
-def validate(df: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Check a long-format history; raise naming the column, series and row at fault."""
+#: Gaps of up to this many periods are filled (linear interpolation); longer ones cut the
+#: history there (``--max-gap``).
+MAX_GAP = 6
+
+
+def _columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The three columns, typed; raise naming the column, or the row and value at fault."""
     missing = [c for c in ("unique_id", "ds", "y") if c not in df.columns]
     if missing:
         raise ForecastInputError(f"missing column(s): {', '.join(missing)} (need unique_id,ds,y)")
@@ -88,33 +93,117 @@ def validate(df: pd.DataFrame, freq: str) -> pd.DataFrame:
     if ds.isna().any():
         row = int(np.flatnonzero(ds.isna())[0])
         raise ForecastInputError(f"row {row + 2}: ds {df['ds'].iloc[row]!r} is not a date or time")
+    if getattr(ds.dt, "tz", None) is not None:
+        ds = ds.dt.tz_localize(None)
     out["ds"] = ds
     y = pd.to_numeric(out["y"], errors="coerce")
     if y.isna().any() or (y < 0).any():
         row = int(np.flatnonzero(y.isna() | (y < 0))[0])
         raise ForecastInputError(f"row {row + 2}: y {df['y'].iloc[row]!r} must be a count ≥ 0")
     out["y"] = y.astype(float)
-    if out.duplicated(["unique_id", "ds"]).any():
-        dup = out[out.duplicated(["unique_id", "ds"])].iloc[0]
-        raise ForecastInputError(f"series {dup.unique_id}: {dup.ds} appears twice")
-    out = out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
-    step = pd.Timedelta(hours=1) if freq == "h" else pd.Timedelta(days=1)
-    for uid, group in out.groupby("unique_id", sort=False):
-        gaps = group["ds"].diff().dropna()
-        if (gaps != step).any():
-            at = group["ds"].iloc[int(np.flatnonzero((gaps != step).to_numpy())[0]) + 1]
-            raise ForecastInputError(
-                f"series {uid}: not one value per {'hour' if freq == 'h' else 'day'} near {at}"
-            )
-        if len(group) < 3 * _season(freq):
-            raise ForecastInputError(f"series {uid}: needs at least {3 * _season(freq)} values")
     return out
 
 
-def forecast(history: pd.DataFrame, horizon: int, freq: str = "D") -> pd.DataFrame:
-    """Point forecasts with 80 % and 95 % intervals for every series of ``history``."""
+def regularise(
+    df: pd.DataFrame, freq: str, max_gap: int = MAX_GAP
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """One value per period for every usable series, and what was done to each.
+
+    Readings are put in their period (the hour or day they fall in) and averaged there, so
+    duplicates and readings off the hour (every 30 minutes, at 10:07) become one value. Runs of
+    up to ``max_gap`` missing periods are filled by linear interpolation between the readings
+    around them. A longer gap cuts the history: only the part after the last long gap is kept.
+    A series left shorter than three seasons is skipped. The report says, per series, how many
+    readings there were, how many periods were averaged from several, how many were filled,
+    where the history was cut and why a series was skipped.
+    """
     freq = "h" if freq.upper() == "H" else "D"
-    history = validate(history, freq)
+    frame = _columns(df)
+    step = pd.Timedelta(hours=1) if freq == "h" else pd.Timedelta(days=1)
+    unit = "hour" if freq == "h" else "day"
+    frame["period"] = frame["ds"].dt.floor("h" if freq == "h" else "D")
+    kept: list[pd.DataFrame] = []
+    report: list[dict[str, Any]] = []
+    for uid, group in frame.groupby("unique_id", sort=True):
+        counts = group.groupby("period")["y"].agg(["mean", "size"])
+        row: dict[str, Any] = {
+            "unique_id": uid,
+            "readings": len(group),
+            "off_period": int((group["ds"] != group["period"]).sum()),
+            "averaged": int((counts["size"] > 1).sum()),
+            "filled": 0,
+            "cut_before": None,
+            "skipped": None,
+        }
+        full = pd.date_range(counts.index.min(), counts.index.max(), freq=step)
+        values = counts["mean"].reindex(full)
+        missing = values.isna().to_numpy()
+        # Runs of missing periods: a long one cuts the history after it.
+        run_id = np.cumsum(~missing)
+        lengths = pd.Series(missing).groupby(run_id).transform("sum").to_numpy()
+        long_gap = missing & (lengths > max_gap)
+        if long_gap.any():
+            last = int(np.flatnonzero(long_gap)[-1])
+            row["cut_before"] = str(full[last + 1])
+            values = values.iloc[last + 1 :]
+            missing = missing[last + 1 :]
+        row["filled"] = int(missing.sum())
+        values = values.interpolate(method="linear", limit_area="inside")
+        row["periods"] = len(values)
+        need = 3 * _season(freq)
+        if len(values) < need:
+            row["skipped"] = f"{len(values)} {unit}s of usable history; needs at least {need}"
+        else:
+            kept.append(
+                pd.DataFrame({"unique_id": uid, "ds": values.index, "y": values.to_numpy()})
+            )
+        report.append(row)
+    if not kept:
+        reasons = "; ".join(f"series {r['unique_id']}: {r['skipped']}" for r in report)
+        raise ForecastInputError(reasons or "no series")
+    out = pd.concat(kept, ignore_index=True)
+    return out.sort_values(["unique_id", "ds"]).reset_index(drop=True), report
+
+
+def describe(report: Sequence[dict[str, Any]], freq: str = "D") -> list[str]:
+    """The report in words, one line per series that was changed or skipped."""
+    unit = "hour" if freq.upper() == "H" else "day"
+    lines = []
+    for r in report:
+        done = []
+        if r["averaged"]:
+            done.append(f"{r['averaged']} {unit}s averaged from several readings")
+        if r["off_period"]:
+            done.append(f"{r['off_period']} readings off the {unit} put in their {unit}")
+        if r["filled"]:
+            done.append(f"{r['filled']} missing {unit}s filled by linear interpolation")
+        if r["cut_before"]:
+            done.append(f"history before {r['cut_before']} dropped (a gap longer than allowed)")
+        if r["skipped"]:
+            done.append(f"skipped: {r['skipped']}")
+        if done:
+            lines.append(f"series {r['unique_id']}: " + "; ".join(done))
+    return lines
+
+
+def validate(df: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """A history ready to forecast: regularised (:func:`regularise`), usable series only."""
+    return regularise(df, freq)[0]
+
+
+def forecast(
+    history: pd.DataFrame, horizon: int, freq: str = "D", max_gap: int = MAX_GAP
+) -> pd.DataFrame:
+    """Point forecasts with 80 % and 95 % intervals for every usable series of ``history``."""
+    return forecast_with_report(history, horizon, freq, max_gap)[0]
+
+
+def forecast_with_report(
+    history: pd.DataFrame, horizon: int, freq: str = "D", max_gap: int = MAX_GAP
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """:func:`forecast`, and what :func:`regularise` did to each series."""
+    freq = "h" if freq.upper() == "H" else "D"
+    history, report = regularise(history, freq, max_gap)
     step = pd.Timedelta(hours=1) if freq == "h" else pd.Timedelta(days=1)
     adjusted, factors = [], []
     for uid, group in history.groupby("unique_id", sort=False):
@@ -143,7 +232,7 @@ def forecast(history: pd.DataFrame, horizon: int, freq: str = "D") -> pd.DataFra
         out[f"lo{level}"] = (merged[f"AutoETS-lo-{level}"] * merged["factor"]).clip(lower=0)
         out[f"hi{level}"] = merged[f"AutoETS-hi-{level}"] * merged["factor"]
     out["mean"] = out["mean"].clip(lower=0)
-    return out[OUTPUT_COLUMNS]
+    return out[OUTPUT_COLUMNS], report
 
 
 def seasonal_naive(history: pd.DataFrame, horizon: int, freq: str = "D") -> pd.DataFrame:
@@ -313,7 +402,17 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--evaluate", action="store_true", help="print rolling-origin scores")
     parser.add_argument("--windows", type=int, default=8)
+    parser.add_argument(
+        "--max-gap",
+        type=int,
+        default=MAX_GAP,
+        help=f"fill gaps of up to this many periods (default {MAX_GAP}); a longer gap cuts "
+        "the history there",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.max_gap <= 10_000:
+        print("error: --max-gap must be from 0 to 10000", file=sys.stderr)
+        return 2
     if not 1 <= args.horizon <= 366:
         print("error: --horizon must be from 1 to 366", file=sys.stderr)
         return 2
@@ -332,15 +431,17 @@ def main(argv: Sequence[str]) -> int:
                 for key, value in scores.items():
                     print(f"{key:<24} {value}")
             return 0
-        result = forecast(history, args.horizon, args.freq)
+        result, report = forecast_with_report(history, args.horizon, args.freq, args.max_gap)
     except ForecastInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for line in describe(report, args.freq):
+        print(line, file=sys.stderr)
     if args.json:
         records: list[dict[str, Any]] = json.loads(
             result.to_json(orient="records", date_format="iso")
         )
-        json.dump(records, sys.stdout)
+        json.dump({"forecast": records, "input": report}, sys.stdout)
         sys.stdout.write("\n")
     else:
         result.to_csv(sys.stdout, index=False, float_format="%.3f")

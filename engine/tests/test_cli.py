@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from engine.forecast import synthetic_arrivals
 
 EXAMPLE = {
@@ -110,6 +112,18 @@ def test_forecast_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "unique_id,ds,mean,lo80,hi80,lo95,hi95" and len(lines) == 1 + 2 * 7
+    gappy = synthetic_arrivals(series=2, days=120, seed=2)
+    gappy = gappy.drop(index=gappy.index[[10, 11, 50]])  # missing days
+    repeated = gappy.iloc[[5]].assign(y=3.0)  # a day read twice
+    gappy = pd.concat([gappy, repeated], ignore_index=True)
+    short = tmp_path / "gappy.csv"
+    gappy.to_csv(short, index=False)
+    reported = _run("forecast", "--history", str(short), "--horizon", "3", "--json")
+    assert reported.returncode == 0, reported.stderr
+    assert "filled by linear interpolation" in reported.stderr
+    body = json.loads(reported.stdout)
+    assert len(body["forecast"]) == 2 * 3
+    assert sum(r["filled"] for r in body["input"]) == 3
     bad = tmp_path / "bad.csv"
     bad.write_text("unique_id,ds\na,2024-01-01\n")
     refused = _run("forecast", "--history", str(bad))

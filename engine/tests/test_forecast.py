@@ -64,17 +64,7 @@ def test_rolling_origin_beats_seasonal_naive_with_calibrated_intervals() -> None
                     "y": [1] * 30,
                 }
             ),
-            "appears twice",
-        ),
-        (
-            pd.DataFrame(
-                {
-                    "unique_id": ["a"] * 30,
-                    "ds": pd.date_range("2024-01-01", periods=30, freq="2D"),
-                    "y": [1] * 30,
-                }
-            ),
-            "one value per day",
+            "needs at least 21",  # duplicates are averaged: 15 days remain
         ),
         (
             pd.DataFrame(
@@ -123,3 +113,35 @@ def test_hourly_series() -> None:
     assert len(out) == 48 and out["ds"].iloc[0] == pd.Timestamp("2025-03-02 00:00")
     peak, trough = out["mean"].iloc[6], out["mean"].iloc[18]  # the wave peaks at 06:00
     assert peak > trough + 10
+
+
+def test_gappy_irregular_queue_readings_are_regularised_and_reported() -> None:
+    """Issue 14: real feeds miss readings, repeat them and read every 30 minutes or at 10:07.
+    Every usable series is forecast; what was averaged, filled, cut or skipped is reported."""
+    from engine.forecast import describe, forecast_with_report
+
+    rng = np.random.default_rng(4)
+    hours = pd.date_range("2026-05-01", periods=24 * 30, freq="h")
+    base = 40 + 25 * np.sin(2 * np.pi * hours.hour / 24)
+    rows = []
+    for uid, offset in (("gate-a", 0), ("gate-b", 7)):
+        for k, stamp in enumerate(hours):
+            if rng.random() < 1 / 6:
+                continue  # about one hour in six missing
+            for minute in (0, 30) if uid == "gate-a" else (offset,):
+                rows.append((uid, stamp + pd.Timedelta(minutes=minute), base[k] + rng.normal(0, 3)))
+    # A duplicate reading, a long outage (3 days) in gate-b, and a series too short to use.
+    rows.append(("gate-a", hours[100], 55.0))
+    rows = [r for r in rows if not (r[0] == "gate-b" and hours[200] <= r[1] < hours[272])]
+    rows += [("new-camera", hours[-10] + pd.Timedelta(hours=k), 5.0) for k in range(10)]
+    history = pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
+    result, report = forecast_with_report(history, 24, "H")
+    by = {r["unique_id"]: r for r in report}
+    assert set(result["unique_id"]) == {"gate-a", "gate-b"}
+    assert len(result) == 2 * 24 and (result["mean"] >= 0).all()
+    assert by["gate-a"]["averaged"] > 500 and by["gate-a"]["filled"] > 50
+    assert by["gate-b"]["off_period"] > 500  # read at minute 7
+    assert by["gate-b"]["cut_before"] is not None and by["gate-b"]["periods"] < 24 * 30 - 200
+    assert by["new-camera"]["skipped"] and "needs at least 72" in by["new-camera"]["skipped"]
+    words = "\n".join(describe(report, "H"))
+    assert "filled by linear interpolation" in words and "skipped" in words
