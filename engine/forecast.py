@@ -400,6 +400,13 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--horizon", type=int, default=14)
     parser.add_argument("--freq", choices=["D", "H"], default="D")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--kind",
+        choices=["arrivals", "queue"],
+        default="arrivals",
+        help="arrivals: counts per day or hour (holiday-adjusted ETS); queue: trucks waiting, "
+        "hour by hour (engine.queues, implies --freq H)",
+    )
     parser.add_argument("--evaluate", action="store_true", help="print rolling-origin scores")
     parser.add_argument("--windows", type=int, default=8)
     parser.add_argument(
@@ -431,7 +438,14 @@ def main(argv: Sequence[str]) -> int:
                 for key, value in scores.items():
                     print(f"{key:<24} {value}")
             return 0
-        result, report = forecast_with_report(history, args.horizon, args.freq, args.max_gap)
+        if args.kind == "queue":
+            from engine.queues import queue_forecast
+
+            args.freq = "H"
+            _frame, report = regularise(history, "H", args.max_gap)
+            result, _chosen = queue_forecast(history, args.horizon, args.max_gap)
+        else:
+            result, report = forecast_with_report(history, args.horizon, args.freq, args.max_gap)
     except ForecastInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
