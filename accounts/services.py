@@ -97,8 +97,9 @@ def _clean(data: UserInput, errors: dict[str, list[str]]) -> tuple[Any, list[Any
 
 
 def _split_name(full_name: str) -> tuple[str, str]:
-    """Vietnamese names are written family name first: "Nguyễn Văn An" → ("Nguyễn", "Văn An").
-    Django's ``get_full_name`` joins first and last with a space, so store it back in order."""
+    """A full name as Django's (first, last) pair: the whole name goes in ``first_name``.
+    Vietnamese names put the family name first ("Nguyễn Văn An"); splitting them into Western
+    first and last names would only get the order wrong when ``get_full_name`` joins them."""
     name = " ".join(full_name.split())
     return name[:150], ""
 
