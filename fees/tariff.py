@@ -132,6 +132,9 @@ class Trip:
     container: str
     tonnage_kg: Decimal
     goods_groups: frozenset[str]
+    #: Declared customs value per goods group (any currency, the same for all). A mixed load
+    #: pays the rate of the group of highest value; without values, of the highest rate.
+    group_values: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,8 +198,11 @@ def assess(table: Table, trip: Trip) -> Result:
         )
     if missing:
         raise NoRate(missing)
-    # A mixed load pays the rate of its highest-rate goods (ties: the first group by code).
-    chosen = max(candidates, key=lambda c: c.amount)
+    # A mixed load pays the rate of the goods with the highest declared customs value
+    # (Resolution 09/2025; docs/fees.md); ties, or no values given: the highest rate, then the
+    # first group by code.
+    values = dict(trip.group_values)
+    chosen = max(candidates, key=lambda c: (values.get(c.goods_group, Decimal(0)), c.amount))
     capped = chosen.amount > table.cap_vnd
     payable = Decimal(table.cap_vnd) if capped else chosen.amount
     best = _best_reduction(table.reductions, trip.day, trip.direction, chosen.goods_group)

@@ -105,7 +105,7 @@ def explain(assessment: Assessment) -> list[str]:
         if not candidate["confirmed"]:
             text += " " + _("(rate to be confirmed by the board)")
         if len(data["candidates"]) > 1 and candidate["chosen"]:
-            text += " " + _("— the highest rate of a mixed load is charged")
+            text += " " + _("— a mixed load pays the rate of its goods of highest declared value")
         lines.append(text)
     if data["capped"]:
         lines.append(_("Capped at %s per trip.") % vnd(data["cap_vnd"]))

@@ -65,9 +65,19 @@ def trip_basis(declaration: Declaration) -> TripBasis:
             container=declaration.container,
             tonnage_kg=tonnage,
             goods_groups=frozenset(ln.commodity.goods_group for ln in lines),
+            group_values=tuple(sorted(_values_by_group(lines).items())),
         ),
         source,
     )
+
+
+def _values_by_group(lines: Any) -> dict[str, Decimal]:
+    """Declared value of each goods group of the load (USD, summed over its lines)."""
+    values: dict[str, Decimal] = {}
+    for line in lines:
+        group = line.commodity.goods_group
+        values[group] = values.get(group, Decimal(0)) + Decimal(line.value_usd)
+    return values
 
 
 def compute(

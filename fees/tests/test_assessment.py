@@ -106,6 +106,39 @@ def test_a_mixed_load_pays_the_rate_of_its_highest_rate_goods(world: World) -> N
     assert len(assessment.explanation["candidates"]) == 2
 
 
+def test_a_mixed_load_pays_the_rate_of_its_most_valuable_goods(world: World) -> None:
+    """Issue 15: the goods of highest declared customs value set the rate, not the highest
+    rate (vegetables worth more than the ore beside them pay the vegetables' rate)."""
+    mixed = declare(
+        world,
+        lines=[
+            LineInput(commodity="fresh-vegetables", weight_kg="1000", value_usd="5000"),
+            LineInput(commodity="iron-ore", weight_kg="800", value_usd="1000"),
+        ],
+    )
+    assessment = _fee(mixed)
+    assert assessment.goods_group == "fresh_vegetables"
+    assert assessment.amount_vnd == 100_000
+
+
+def test_the_inland_surcharge_is_for_imports_only(world: World) -> None:
+    """Issue 15: ×1.3 for goods delivered inland applies to imports, not to re-imports."""
+
+    def reimport(delivery: str) -> Declaration:
+        return declare(
+            world,
+            direction="temp_export_reimport",
+            flow="entry",
+            route="",
+            origin_province=None,
+            delivery=delivery,
+            lines=[_line("machinery", "20000")],
+        )
+
+    assert _fee(reimport("inland")).amount_vnd == _fee(reimport("border")).amount_vnd
+    assert "inland-delivery" not in str(_fee(reimport("inland")).explanation)
+
+
 def test_the_registered_payload_sets_the_band_when_known(world: World) -> None:
     world.owner_vehicle.payload_kg = 15000
     world.owner_vehicle.save()

@@ -196,11 +196,20 @@ def test_a_reduction_never_raises_a_fee(
 
 
 @settings(max_examples=200, deadline=None)
-@given(tables(), trips)
-def test_a_mixed_load_pays_its_highest_rate_goods(table: tariff.Table, trip: tariff.Trip) -> None:
-    mixed = tariff.assess(table, trip)
-    alone = [
-        tariff.assess(table, tariff.Trip(**{**trip.__dict__, "goods_groups": frozenset({g})}))
+@given(tables(), trips, st.data())
+def test_a_mixed_load_pays_the_rate_of_its_most_valuable_goods(
+    table: tariff.Table, trip: tariff.Trip, data: st.DataObject
+) -> None:
+    """Issue 15: the rate of the goods with the highest declared customs value (ties, and
+    loads declared without values: the highest rate)."""
+    values = {g: Decimal(data.draw(st.integers(0, 5))) for g in trip.goods_groups}
+    valued = tariff.Trip(**{**trip.__dict__, "group_values": tuple(sorted(values.items()))})
+    alone = {
+        g: tariff.assess(table, tariff.Trip(**{**trip.__dict__, "goods_groups": frozenset({g})}))
         for g in trip.goods_groups
-    ]
-    assert mixed.amount_vnd == max(r.amount_vnd for r in alone)
+    }
+    top = max(values.values())
+    assert tariff.assess(table, valued).amount_vnd == max(
+        alone[g].amount_vnd for g in trip.goods_groups if values[g] == top
+    )
+    assert tariff.assess(table, trip).amount_vnd == max(r.amount_vnd for r in alone.values())
