@@ -251,6 +251,9 @@ class Evaluation:
     coverage80: float
     coverage95: float
     fit_seconds_per_window: float
+    #: On the same origins, when asked for: statsforecast's AutoETS out of the box, last value.
+    mase_autoets: float | None = None
+    mase_last_value: float | None = None
 
     @property
     def mase_ratio(self) -> float:
@@ -269,7 +272,12 @@ class Evaluation:
 
 
 def evaluate(
-    history: pd.DataFrame, horizon: int, *, windows: int = 8, freq: str = "D"
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    windows: int = 8,
+    freq: str = "D",
+    baselines: bool = False,
 ) -> Evaluation:
     """Rolling origin: forecast ``horizon`` ahead from ``windows`` cut-offs spread over the last
     part of the history; MASE scaled by each series' in-sample seasonal naive error."""
@@ -284,6 +292,8 @@ def evaluate(
         len(stamps) - horizon - span, len(stamps) - horizon, windows
     ).astype(int)
     errors_model, errors_naive, inside80, inside95, seconds = [], [], [], [], []
+    errors_ets: list[npt.NDArray[np.float64]] = []
+    errors_last: list[npt.NDArray[np.float64]] = []
     for pos in cut_positions:
         cut = stamps[pos]
         train = history[history["ds"] < cut]
@@ -307,6 +317,17 @@ def evaluate(
         inside95.append(
             ((merged["y"] >= merged["lo95"]) & (merged["y"] <= merged["hi95"])).to_numpy()
         )
+        if baselines:
+            sf = StatsForecast(models=[AutoETS(season_length=season)], freq=freq_code, n_jobs=1)
+            ets = sf.forecast(df=train[["unique_id", "ds", "y"]], h=horizon)
+            ets["unique_id"] = ets["unique_id"].astype(str)
+            last = train.groupby("unique_id")["y"].last()
+            both = merged.merge(ets[["unique_id", "ds", "AutoETS"]], on=["unique_id", "ds"])
+            scale_both = both["unique_id"].map(scale)
+            errors_ets.append((np.abs(both["y"] - both["AutoETS"]) / scale_both).to_numpy())
+            errors_last.append(
+                (np.abs(both["y"] - both["unique_id"].map(last)) / scale_both).to_numpy()
+            )
     return Evaluation(
         windows=windows,
         mase=float(np.mean(np.concatenate(errors_model))),
@@ -314,6 +335,8 @@ def evaluate(
         coverage80=float(np.mean(np.concatenate(inside80))),
         coverage95=float(np.mean(np.concatenate(inside95))),
         fit_seconds_per_window=float(np.mean(seconds)),
+        mase_autoets=float(np.mean(np.concatenate(errors_ets))) if errors_ets else None,
+        mase_last_value=float(np.mean(np.concatenate(errors_last))) if errors_last else None,
     )
 
 

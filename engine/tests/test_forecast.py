@@ -145,3 +145,10 @@ def test_gappy_irregular_queue_readings_are_regularised_and_reported() -> None:
     assert by["new-camera"]["skipped"] and "needs at least 72" in by["new-camera"]["skipped"]
     words = "\n".join(describe(report, "H"))
     assert "filled by linear interpolation" in words and "skipped" in words
+
+
+def test_evaluation_scores_the_baselines_on_the_same_origins() -> None:
+    history = synthetic_arrivals(series=2, days=140, seed=4)
+    scores = evaluate(history, 7, windows=2, baselines=True)
+    assert scores.mase_autoets is not None and scores.mase_autoets > 0
+    assert scores.mase_last_value is not None and scores.mase_last_value > 0
