@@ -26,7 +26,6 @@ from cuakhau.api import BoundedDateTimeField
 from cuakhau.errors import NotFound
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
-from shipments import services as shipments
 from shipments.models import Declaration
 
 WORKLIST_ROLES = roles(OFFICER_ROLES, Role.BOARD)
@@ -92,8 +91,7 @@ class CheckFilter(django_filters.FilterSet):
     )
 
     def search(self, queryset: QuerySet[Check], name: str, value: str) -> Any:
-        found = shipments.search(Declaration.objects.all(), value).values("pk")
-        return queryset.filter(declaration_id__in=found)
+        return services.matching(queryset, value)
 
     class Meta:
         model = Check

@@ -620,7 +620,12 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
                 % TruckState(declaration.state).label,
                 code="not_amendable",
             )
-        if data.planned_arrival is not None and declaration.state != TruckState.DECLARED:
+        arrival = data.planned_arrival
+        if arrival is not None and abs(arrival - declaration.planned_arrival) < timedelta(
+            minutes=1
+        ):
+            arrival = None  # the time it already has (a form sends back the one it showed)
+        if arrival is not None and declaration.state != TruckState.DECLARED:
             # An admitted trip's arrival is its booked slot: move the booking instead.
             raise Conflict(
                 _("The trip has a slot: move the booking to change when the truck comes."),
@@ -641,8 +646,8 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         lines = (
             None if data.lines is None else _check_lines(data.lines, errors, data.number_language)
         )
-        if data.planned_arrival is not None:
-            _check_arrival(data.planned_arrival, errors)
+        if arrival is not None:
+            _check_arrival(arrival, errors)
         driver = None if data.driver is None else _check_driver(actor, data.driver, errors)
         trailer_plate = trailer_country = ""
         if data.trailer_plate:
@@ -654,8 +659,8 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         before = declaration_snapshot(declaration)
         declaration.container = container
         declaration.delivery = delivery
-        if data.planned_arrival is not None:
-            declaration.planned_arrival = data.planned_arrival
+        if arrival is not None:
+            declaration.planned_arrival = arrival
         if driver is not None:
             declaration.driver = driver
         if data.trailer_plate is not None:

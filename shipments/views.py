@@ -349,11 +349,6 @@ def declaration_amend(request: HtmxHttpRequest, reference: str) -> HttpResponse:
                     _("The declaration has errors; see each field."),
                     fields={"planned_arrival": [_("Give a day and time.")]},
                 )
-        current = Declaration.objects.filter(reference=reference).values_list(
-            "planned_arrival", flat=True
-        )
-        if arrival is not None and current and abs(arrival - current[0]).total_seconds() < 60:
-            arrival = None  # the form sends the time it showed: unchanged
         services.do_amend_declaration(
             actor=actor(request),
             reference=reference,

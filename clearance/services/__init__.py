@@ -74,6 +74,7 @@ from clearance.services.time_limits import (
 )
 from clearance.services.worklists import (
     checks_of,
+    matching,
     may_inspect,
     worklist,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "facts_for",
     "guard_clear",
     "guard_reject",
+    "matching",
     "max_document_bytes",
     "may_attach",
     "may_inspect",

@@ -42,12 +42,19 @@ def worklist(*, actor: User, gate: str = "", agency: str = "", text: str = "") -
         checks = checks.filter(gate__code=gate)
     if agency in Agency.values:
         checks = checks.filter(agency=agency)
-    if text.strip():
-        found = shipments.search(Declaration.objects.all(), text[:40]).values("pk")
-        checks = checks.filter(declaration_id__in=found)
+    checks = matching(checks, text)
     return checks.select_related(
         "declaration", "declaration__vehicle", "declaration__enterprise", "gate"
     ).order_by("-perishable", "opened_at", "pk")
+
+
+def matching(checks: QuerySet[Check], text: str) -> QuerySet[Check]:
+    """The checks of trucks matching what a person typed (plate however written, reference,
+    enterprise, customs number): the declarations' own search."""
+    if not text.strip():
+        return checks
+    found = shipments.search(Declaration.objects.all(), text[:40]).values("pk")
+    return checks.filter(declaration_id__in=found)
 
 
 def checks_of(declaration: Declaration) -> QuerySet[Check]:

@@ -13,7 +13,9 @@ from engine.tests import simpy_oracle
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, max_trucks: int = 60, alternatives: bool = False) -> Scenario:
+def scenarios(
+    draw: st.DrawFn, max_trucks: int = 60, alternatives: bool = False, patience: bool = False
+) -> Scenario:
     horizon = draw(st.integers(4, 72))
     gate_ids = [f"g{k}" for k in range(draw(st.integers(1, 3)))]
     gates = []
@@ -50,6 +52,10 @@ def scenarios(draw: st.DrawFn, max_trucks: int = 60, alternatives: bool = False)
                 "value_vnd": draw(st.integers(0, 10**9)),
             }
         )
+        if patience:
+            waits = draw(st.one_of(st.none(), st.integers(1, 30).map(float), st.floats(0.1, 40)))
+            if waits is not None:
+                trucks[-1]["patience_hours"] = waits
     diversions = (
         [
             {"from": a, "to": b, "transit_hours": draw(st.floats(0, 6))}

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from engine import policies
 from engine.bench import instance
@@ -17,6 +16,7 @@ from engine.optimum import fluid_bound, optimum
 from engine.result import Outcome, left_hour, spoiled, summarize, to_json, wait_hours, waiting_at
 from engine.scenario import Scenario, parse_scenario
 from engine.tests import simpy_oracle
+from engine.tests.test_policies import scenarios
 
 BEFORE = Path(__file__).parent / "data" / "outcomes-before-reneging.json"
 
@@ -41,65 +41,8 @@ def test_scenarios_without_patience_give_the_same_outcome_truck_by_truck() -> No
         assert got == expected, label  # ``reserve`` came later: it has no recorded digest
 
 
-@st.composite
-def impatient(draw: st.DrawFn, alternatives: bool = False) -> Scenario:
-    horizon = draw(st.integers(4, 60))
-    gate_ids = [f"g{k}" for k in range(draw(st.integers(1, 3)))]
-    gates = [
-        {
-            "id": gid,
-            "yard_capacity": draw(st.one_of(st.none(), st.integers(1, 15))),
-            "capacity": [{"from_hour": 0, "per_hour": draw(st.integers(0, 3))}]
-            + [
-                {"from_hour": s, "per_hour": draw(st.integers(0, 3))}
-                for s in sorted(set(draw(st.lists(st.integers(1, horizon - 1), max_size=3))))
-            ],
-        }
-        for gid in gate_ids
-    ]
-    trucks = []
-    for k in range(draw(st.integers(0, 50))):
-        perishable = draw(st.booleans())
-        truck = {
-            "id": f"t{k:03d}",
-            "ready_hour": draw(
-                st.one_of(
-                    st.integers(0, horizon - 1).map(float),
-                    st.floats(0, horizon - 1e-3, allow_nan=False),
-                )
-            ),
-            "gate": draw(st.sampled_from(gate_ids)),
-            "alt_gates": draw(st.lists(st.sampled_from(gate_ids), max_size=2))
-            if alternatives
-            else [],
-            "perishable": perishable,
-            "shelf_life_hours": draw(st.floats(0.5, 40)) if perishable else None,
-            "value_vnd": draw(st.integers(0, 10**9)),
-        }
-        patience = draw(st.one_of(st.none(), st.integers(1, 30).map(float), st.floats(0.1, 40)))
-        if patience is not None:
-            truck["patience_hours"] = patience
-        trucks.append(truck)
-    return parse_scenario(
-        {
-            "name": "impatient",
-            "horizon_hours": horizon,
-            "gates": gates,
-            "trucks": trucks,
-            "diversions": [
-                {"from": a, "to": b, "transit_hours": draw(st.floats(0, 6))}
-                for a in gate_ids
-                for b in gate_ids
-                if a != b
-            ]
-            if alternatives
-            else [],
-        }
-    )
-
-
 @settings(max_examples=200, deadline=None)
-@given(impatient())
+@given(scenarios(max_trucks=50, patience=True))
 def test_fifo_and_edf_with_reneging_match_the_simpy_oracle(sc: Scenario) -> None:
     assert np.array_equal(
         policies.fifo(sc).cross_hour, simpy_oracle.simulate(sc, simpy_oracle.fifo_key)
@@ -110,7 +53,7 @@ def test_fifo_and_edf_with_reneging_match_the_simpy_oracle(sc: Scenario) -> None
 
 
 @settings(max_examples=120, deadline=None)
-@given(impatient(alternatives=True))
+@given(scenarios(max_trucks=50, alternatives=True, patience=True))
 def test_nobody_crosses_after_giving_up_and_the_optimum_is_never_beaten(sc: Scenario) -> None:
     leave = sc.leave_hour()
     best = optimum(sc)
