@@ -3,7 +3,9 @@
 Flow control asks the engine three things, and never reimplements its rules: the call-forward
 order of the cleared trucks at a gate (``engine.policies.priority``: the green lane), the
 expected wait of a truck joining the queue now (the same policy), and the backlog the yard will
-hold in the coming days (``engine.forecast.forecast`` + ``backlog``).
+hold in the coming days: day by day from forecast arrivals (``engine.forecast.forecast`` +
+``backlog``), and hour by hour from the yard's own count (``engine.queues.queue_forecast``, the
+forecaster built for queue lengths) over the next 24 hours.
 """
 
 from __future__ import annotations
@@ -16,17 +18,18 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from engine.forecast import Backlog, backlog, forecast
 from engine.policies import priority
+from engine.queues import queue_forecast
 from engine.scenario import parse_scenario
 from gates.models import CapacityPlan, Gate, Route, Yard
 from gates.services import hours_on
 from shipments.choices import TruckState
-from shipments.models import Declaration, GoodsLine
+from shipments.models import Declaration, GoodsLine, StateChange
 
 #: VND per USD for the value at risk of waiting goods (order of magnitude is what matters).
 VND_PER_USD = 25_000
@@ -34,6 +37,11 @@ IN_YARD = (TruckState.ARRIVED, TruckState.CLEARED, TruckState.CALLED)
 #: Forecasts need three weeks of daily history (AutoETS with a weekly season).
 MIN_HISTORY_DAYS = 21
 HISTORY_DAYS = 56
+#: The hour-by-hour yard forecast reads the last two weeks of the yard's count, and needs four
+#: days of it (the queue forecaster backtests its models on whole days).
+YARD_HISTORY_DAYS = 14
+MIN_YARD_HOURS = 4 * 24
+YARD_HORIZON_HOURS = 24
 
 
 def hourly_capacity(
@@ -231,6 +239,75 @@ def daily_arrivals(gate: Gate, flow: str, first: date, last: date) -> pd.DataFra
     )
 
 
+def yard_occupancy(gate: Gate, flow: str, start: datetime, now: datetime) -> pd.DataFrame:
+    """Trucks in the gate's yards for ``flow`` at each whole hour from ``start`` to ``now``, one
+    row per hour (``unique_id, ds, y``), as the yard's camera count would read.
+
+    Counted backwards from the trucks in the yard now: at hour ``t`` the yard held today's
+    count, less the trucks that arrived after ``t``, plus those that left after ``t`` (crossed,
+    turned back or cancelled from the yard), from the trucks' recorded history."""
+    in_yard = Declaration.objects.filter(gate=gate, flow=flow, state__in=IN_YARD).count()
+    changes = StateChange.objects.filter(
+        declaration__gate=gate, declaration__flow=flow, at__gte=start, at__lte=now
+    )
+    arrived = np.sort(
+        np.array(
+            [
+                at.timestamp()
+                for at in changes.filter(to_state=TruckState.ARRIVED).values_list("at", flat=True)
+            ],
+            dtype=float,
+        )
+    )
+    left = np.sort(
+        np.array(
+            [
+                at.timestamp()
+                for at in changes.filter(
+                    Q(from_state__in=IN_YARD) & ~Q(to_state__in=IN_YARD)
+                ).values_list("at", flat=True)
+            ],
+            dtype=float,
+        )
+    )
+    tz = timezone.get_current_timezone()
+    first = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    if first < start:
+        first += timedelta(hours=1)
+    stamps = pd.date_range(first, now.astimezone(tz), freq="h")
+    moments = np.array([t.timestamp() for t in stamps], dtype=float)
+    after_arrivals = len(arrived) - np.searchsorted(arrived, moments, side="right")
+    after_departures = len(left) - np.searchsorted(left, moments, side="right")
+    counts = (in_yard - after_arrivals + after_departures).clip(min=0)
+    return pd.DataFrame(
+        {
+            "unique_id": f"{gate.code}/{flow}",
+            "ds": stamps.tz_localize(None),
+            "y": counts.astype(float),
+        }
+    )
+
+
+def yard_forecast(gate: Gate, flow: str, now: datetime) -> pd.DataFrame | None:
+    """The yard's count over the next 24 hours by the queue forecaster, with its 80 % and 95 %
+    intervals (local wall-clock ``ds``); ``None`` before the yard has four days of history."""
+    history = yard_occupancy(gate, flow, now - timedelta(days=YARD_HISTORY_DAYS), now)
+    nonzero = np.flatnonzero(history["y"].to_numpy() > 0)
+    if len(nonzero) == 0 or len(history) - int(nonzero[0]) < MIN_YARD_HOURS:
+        return None
+    rows, _models = queue_forecast(history.iloc[int(nonzero[0]) :], YARD_HORIZON_HOURS)
+    return rows
+
+
+@dataclass(frozen=True)
+class DayView:
+    """One day of the outlook, from both forecasts: the larger of each."""
+
+    p50: float
+    p90: float
+    prob_full: float
+
+
 @dataclass(frozen=True)
 class Outlook:
     """The backlog forecast behind a gate's admission decisions."""
@@ -240,11 +317,36 @@ class Outlook:
     yard_capacity: int
     initial_queue: int
     backlog: Backlog
+    hourly: pd.DataFrame | None = None
+
+    def day(self, i: int) -> DayView:
+        """Day ``i`` as admission control reads it. The daily backlog forecast gives the
+        median, 90th percentile and chance of a full yard; where the hour-by-hour yard forecast
+        covers the day, its peak raises them: its median peak, the top of its 80 % interval (a
+        90th percentile), and a chance of at least 50 %, 10 % or 2.5 % when the median, the
+        80 % or the 95 % interval's top reaches the yard's capacity in some hour (a lower bound
+        read from the forecaster's own quantiles)."""
+        p50 = float(self.backlog.p50[i])
+        p90 = float(self.backlog.p90[i])
+        prob = float(self.backlog.prob_full[i])
+        if self.hourly is not None:
+            hours = self.hourly[self.hourly["ds"].dt.date == self.days[i]]
+            if len(hours):
+                p50 = max(p50, float(hours["mean"].max()))
+                p90 = max(p90, float(hours["hi80"].max()))
+                for column, chance in (("mean", 0.5), ("hi80", 0.1), ("hi95", 0.025)):
+                    if float(hours[column].max()) >= self.yard_capacity:
+                        prob = max(prob, chance)
+                        break
+        return DayView(p50, p90, prob)
 
 
-def outlook(gate: Gate, flow: str, today: date, horizon: int = 7) -> Outlook | None:
+def outlook(
+    gate: Gate, flow: str, today: date, horizon: int = 7, now: datetime | None = None
+) -> Outlook | None:
     """Forecast arrivals for ``today`` and the next days from the last eight weeks of
-    declarations, and push them through the announced capacity into the yard.
+    declarations, and push them through the announced capacity into the yard; forecast the
+    yard's count hour by hour over the next 24 hours from its history.
     ``None`` when the gate publishes no yard capacity or has under three weeks of history."""
     limit = yard_capacity(gate)
     if limit is None:
@@ -265,4 +367,6 @@ def outlook(gate: Gate, flow: str, today: date, horizon: int = 7) -> Outlook | N
     ]
     queue = Declaration.objects.filter(gate=gate, flow=flow, state__in=IN_YARD).count()
     result = backlog(rows, capacity, initial_queue=queue, yard_capacity=limit)
-    return Outlook(days, capacity, limit, queue, result)
+    now = now or timezone.now()
+    hourly = yard_forecast(gate, flow, now) if now.astimezone(tz).date() == today else None
+    return Outlook(days, capacity, limit, queue, result, hourly)

@@ -135,15 +135,12 @@ def plan_admission(*, gate: Gate, flow: str, today: date | None = None) -> list[
     now = timezone.now()
     decisions = []
     with transaction.atomic():
+        seen = [view.day(i) for i in range(len(view.days))]
         for i, day in enumerate(view.days):
-            prob = float(view.backlog.prob_full[i])
+            prob = seen[i].prob_full
             held = prob >= 0.5
             earliest = next(
-                (
-                    d
-                    for d, p in zip(view.days[i:], view.backlog.prob_full[i:], strict=True)
-                    if p < 0.5
-                ),
+                (d for d, s in zip(view.days[i:], seen[i:], strict=True) if s.prob_full < 0.5),
                 None,
             )
             decision = (
@@ -152,8 +149,8 @@ def plan_admission(*, gate: Gate, flow: str, today: date | None = None) -> list[
                 .first()
             )
             values = {
-                "expected_queue": float(view.backlog.p50[i]),
-                "expected_queue_high": float(view.backlog.p90[i]),
+                "expected_queue": seen[i].p50,
+                "expected_queue_high": seen[i].p90,
                 "probability_full": prob,
                 "yard_capacity": view.yard_capacity,
                 "capacity": int(view.capacity[i]),

@@ -269,3 +269,90 @@ def test_expected_wait_grows_with_the_queue(world: World) -> None:
     busy = planning.expected_wait_hours(gate, "exit", now)
     assert empty is not None and busy is not None
     assert busy > empty
+
+
+def _yard_days(world: World, days: int, now: datetime) -> None:
+    """Ten exits a day over the last ``days`` days, each in the yard from 08:00–12:00 until it
+    crosses at 17:00: the yard fills to ten every afternoon and is empty at night."""
+    day0 = timezone.localtime(now).date()
+    tz = timezone.get_current_timezone()
+    trips = []
+    for d in range(days, 0, -1):
+        day = day0 - timedelta(days=d)
+        for i in range(10):
+            arrival = datetime.combine(day, time(8 + i % 5), tz)
+            trips.append(
+                HistoricTrip(
+                    reference=f"Y{d:03d}{i:04d}",
+                    enterprise=world.owner_enterprise,
+                    direction="export",
+                    flow="exit",
+                    gate=world.gates["huu-nghi"],
+                    route=None,
+                    vehicle=world.owner_vehicle,
+                    driver=world.owner_driver,
+                    origin_province=86,
+                    planned_arrival=arrival,
+                    customs_declaration_number="",
+                    created_at=arrival - timedelta(hours=12),
+                    lines=[
+                        LineInput(
+                            commodity="dragon-fruit",
+                            weight_kg=Decimal(15000),
+                            value_usd=Decimal(13000),
+                        )
+                    ],
+                    steps=[
+                        ("admit", arrival - timedelta(hours=2), "system:test"),
+                        ("arrive", arrival, "system:test"),
+                        ("clear", arrival + timedelta(hours=2), "system:test"),
+                        ("call", datetime.combine(day, time(16, 30), tz), "system:test"),
+                        ("cross", datetime.combine(day, time(17), tz), "system:test"),
+                    ],
+                )
+            )
+    import_history(trips=trips, actor_label="system:test")
+
+
+def test_yard_occupancy_is_counted_back_from_the_trucks_history(world: World) -> None:
+    tz = timezone.get_current_timezone()
+    now = datetime.combine(timezone.localdate(), time(6, 30), tz)
+    _yard_days(world, days=3, now=now)
+    gate = world.gates["huu-nghi"]
+    counts = planning.yard_occupancy(gate, "exit", now - timedelta(days=2), now)
+    by_hour = dict(zip(counts["ds"].dt.strftime("%d %H"), counts["y"], strict=True))
+    yesterday = timezone.localtime(now - timedelta(days=1)).strftime("%d")
+    # Two arrive at each of 08:00 … 12:00 and all ten cross at 17:00.
+    assert by_hour[f"{yesterday} 07"] == 0
+    assert by_hour[f"{yesterday} 08"] == 2
+    assert by_hour[f"{yesterday} 10"] == 6
+    assert by_hour[f"{yesterday} 16"] == 10
+    assert by_hour[f"{yesterday} 17"] == 0
+    assert counts["y"].max() == 10
+    # Hours of the other flow and the other gates do not count.
+    assert planning.yard_occupancy(gate, "entry", now - timedelta(days=2), now)["y"].max() == 0
+
+
+def test_admission_reads_the_hourly_yard_forecast_for_today(world: World) -> None:
+    """The daily backlog sees ten trucks a day against a yard of eight and plenty of capacity:
+    the yard empties each evening, so it never holds. The yard's own count says it is full
+    every afternoon; the hourly queue forecaster sees that for today, and today is held."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    now = datetime.combine(today, time(6, 30), tz)
+    _yard_days(world, days=28, now=now)
+    gate = world.gates["huu-nghi"]
+    Yard.objects.filter(gate=gate).update(vehicle_capacity=None)
+    Yard.objects.filter(code="huu-nghi-yard").update(vehicle_capacity=8)
+    view = planning.outlook(gate, "exit", today, now=now)
+    assert view is not None and view.hourly is not None
+    afternoon = view.hourly[view.hourly["ds"].dt.hour.between(13, 16)]
+    assert afternoon["mean"].min() >= 8, afternoon
+    assert float(view.backlog.prob_full[0]) < 0.5
+    assert view.day(0).prob_full >= 0.5
+    assert view.day(0).p50 >= 8
+    # Beyond the next 24 hours the daily forecast decides alone.
+    last = len(view.days) - 1
+    assert view.day(last).prob_full == float(view.backlog.prob_full[last])
+    # Without four days of the yard's count there is no hourly forecast.
+    assert planning.yard_forecast(gate, "exit", now - timedelta(days=26)) is None
