@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.services import verify_chain
-from cuakhau.errors import DomainError
+from cuakhau.errors import Conflict, DomainError
 from cuakhau.testing import World, declare, walk_to
 from shipments import lifecycle, services
 from shipments.choices import TERMINAL_STATES, TruckState
@@ -95,7 +95,7 @@ def test_guard_can_refuse_and_effect_runs_in_the_transaction(world: World) -> No
     calls: list[str] = []
 
     def no_admission_on_sunday(declaration, move, actor):  # type: ignore[no-untyped-def]
-        raise services.Conflict("no slot", code="no_slot")
+        raise Conflict("no slot", code="no_slot")
 
     def notify(declaration, move, actor):  # type: ignore[no-untyped-def]
         calls.append(declaration.reference)

@@ -1,0 +1,436 @@
+"""Checking what a declarant types: the inputs, errors collected per field, declarations,
+goods lines, weights and carriage."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import policy
+from accounts.models import User
+from accounts.scoping import Action
+from cuakhau.errors import InvalidInput
+from cuakhau.numbers import NumberError, format_decimal, parse_decimal
+from gates.choices import Flow, TransportMode
+from gates.models import Gate, Route
+from shipments import policy as rules
+from shipments.choices import (
+    FIXED_FLOW,
+    ContainerSize,
+    Delivery,
+    Direction,
+    TruckState,
+)
+from shipments.models import (
+    Commodity,
+    Declaration,
+    Driver,
+    Vehicle,
+)
+from shipments.provinces import province_choices
+from shipments.validators import (
+    normalize_customs_number,
+    normalize_hs_heading,
+    normalize_plate,
+)
+
+MAX_LINES = 50
+#: A declaration is made before the trip: at most this far ahead, and not in the past.
+MAX_DAYS_AHEAD = 30
+CLOCK_SKEW = timedelta(minutes=60)
+
+
+@dataclass
+class LineInput:
+    commodity: str = ""
+    hs_heading: str = ""
+    weight_kg: Any = None
+    value_usd: Any = None
+    description: str = ""
+
+
+@dataclass
+class DeclarationInput:
+    direction: str = ""
+    gate: str = ""
+    route: str = ""
+    flow: str = ""
+    vehicle_plate: str = ""
+    trailer_plate: str = ""
+    driver: Any = None
+    origin_province: Any = None
+    planned_arrival: datetime | None = None
+    customs_declaration_number: str = ""
+    container: str = ""
+    delivery: str = Delivery.BORDER
+    lines: Sequence[LineInput] = field(default_factory=list)
+    # How numbers in this input are written: a language code for what a person typed in a web
+    # form ("15.000" is 15,000 in "vi"), None for the API's machine format.
+    number_language: str | None = None
+    #: The declarant confirms weights that look implausible (see ``unusual_weight``).
+    confirm_unusual: bool = False
+
+
+@dataclass
+class AmendInput:
+    """What a declarant may still change before the truck arrives; None keeps the value."""
+
+    container: str | None = None
+    delivery: str | None = None
+    lines: Sequence[LineInput] | None = None
+    planned_arrival: datetime | None = None
+    driver: Any = None
+    #: A plate sets or changes the trailer, "" removes it, None keeps it.
+    trailer_plate: str | None = None
+    number_language: str | None = None
+
+
+#: What may change before arrival (``AmendInput``); everything else is fixed once declared
+#: (a different gate, direction or truck is another trip: cancel and declare it).
+AMENDABLE_FIELDS = ("container", "delivery", "lines", "planned_arrival", "driver", "trailer_plate")
+
+
+@dataclass
+class _CleanLine:
+    commodity: Commodity
+    hs_heading: str
+    weight_kg: Decimal
+    value_usd: Decimal
+    description: str
+
+
+@dataclass
+class _CleanDeclaration:
+    direction: str
+    flow: str
+    gate: Gate
+    route: Route | None
+    vehicle_plate: str
+    vehicle_country: str
+    trailer_plate: str
+    trailer_country: str
+    driver: Driver
+    origin_province: int | None
+    planned_arrival: datetime
+    customs_declaration_number: str
+    container: str
+    delivery: str
+    lines: list[_CleanLine]
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: Any) -> None:
+        if isinstance(message, ValidationError):
+            self.fields.setdefault(name, []).extend(str(m) for m in message.messages)
+        else:
+            self.fields.setdefault(name, []).append(str(message))
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise InvalidInput(_("The declaration has errors; see each field."), fields=self.fields)
+
+
+# A number that was given but could not be read: its field already has an error.
+_INVALID = Decimal("NaN")
+
+
+def _number(
+    raw: Any, name: str, errors: _Errors, *, language: str | None, places: int
+) -> Decimal | None:
+    """Read ``raw`` as typed in ``language`` (None: machine format); errors go to ``name``."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_decimal(raw, language=language, places=places)
+    except NumberError as exc:
+        errors.add(name, exc.message)
+        return _INVALID
+
+
+# States in which a trip is still going on: the next trip of the same truck is worth a warning.
+OPEN_STATES = (
+    TruckState.DECLARED,
+    TruckState.ADMITTED,
+    TruckState.ARRIVED,
+    TruckState.CLEARED,
+    TruckState.CALLED,
+)
+IN_YARD_STATES = (TruckState.ARRIVED, TruckState.CLEARED, TruckState.CALLED)
+
+
+def plate_notice(*, actor: User, plate: str) -> dict[str, Any]:
+    """What a declarant typing ``plate`` should know before declaring a trip with it.
+
+    A plate registered by another enterprise is an error (which one is not said); a vehicle of
+    the declarant's own with open trips gets them listed, so a second trip is declared knowingly
+    (the yard needs to know which trip the truck comes for).
+    """
+    owner = Vehicle.objects.filter(plate=plate).values_list("enterprise_id", flat=True).first()
+    if owner is not None and owner != actor.enterprise_id and not actor.has_full_access:
+        return {"error": _("This plate is registered by another enterprise.")}
+    open_trips = list(
+        Declaration.objects.restrict(actor, Action.VIEW)
+        .filter(vehicle__plate=plate, state__in=OPEN_STATES)
+        .select_related("gate")
+        .order_by("planned_arrival")[:5]
+    )
+    return {
+        "known": owner is not None,
+        "open_trips": open_trips,
+        "in_yard": [d for d in open_trips if d.state in IN_YARD_STATES],
+    }
+
+
+def _check_driver(actor: User, raw: Any, errors: _Errors) -> Driver | None:
+    driver = None
+    with contextlib.suppress(TypeError, ValueError):
+        driver = Driver.objects.restrict(actor, Action.CHANGE).filter(pk=int(raw)).first()
+    if driver is None:
+        errors.add("driver", _("Choose one of your enterprise's drivers."))
+    return driver
+
+
+def _check_arrival(arrival: datetime | None, errors: _Errors) -> None:
+    now = timezone.now()
+    if arrival is None:
+        errors.add("planned_arrival", _("Give the planned arrival time."))
+    elif timezone.is_naive(arrival):
+        errors.add("planned_arrival", _("Give the time with its time zone."))
+    elif arrival < now - CLOCK_SKEW:
+        errors.add("planned_arrival", _("The planned arrival is in the past."))
+    elif arrival > now + timedelta(days=MAX_DAYS_AHEAD):
+        errors.add("planned_arrival", _("Declare at most %d days ahead.") % MAX_DAYS_AHEAD)
+
+
+def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclaration:
+    """Validate a declaration for ``actor``'s enterprise; raise naming every bad field."""
+    policy.require(actor, rules.DECLARE)
+    errors = _Errors()
+
+    if data.direction not in Direction.values:
+        errors.add("direction", _("Choose one of: %s.") % ", ".join(Direction.values))
+    flow: str = (
+        FIXED_FLOW.get(Direction(data.direction), "") if data.direction in Direction.values else ""
+    )
+    if data.direction in Direction.values and not flow:
+        if data.flow not in Flow.values:
+            errors.add(
+                "flow", _("Say whether this trip leaves Vietnam (exit) or enters it (entry).")
+            )
+        flow = data.flow
+    elif data.flow and flow and data.flow != flow:
+        errors.add("flow", _("This direction always crosses as %s.") % Flow(flow).label)
+
+    gate = Gate.objects.filter(code=data.gate, is_active=True).first()
+    if gate is None:
+        errors.add("gate", _("Unknown gate %r.") % data.gate)
+    elif gate.mode == TransportMode.RAIL:
+        errors.add(
+            "gate",
+            _("%s is a railway gate; truck declarations go through a road gate.") % gate.name,
+        )
+    route = None
+    if data.route:
+        route = Route.objects.filter(code=data.route, is_active=True).first()
+        if route is None:
+            errors.add("route", _("Unknown route %r.") % data.route)
+        elif gate is not None and route.gate_id != gate.pk:
+            errors.add(
+                "route",
+                _("Route %(route)s does not belong to gate %(gate)s.")
+                % {"route": route.name, "gate": gate.name},
+            )
+
+    plate = country = trailer_plate = trailer_country = ""
+    try:
+        plate, country = normalize_plate(data.vehicle_plate)
+    except ValidationError as exc:
+        errors.add("vehicle_plate", exc)
+    else:
+        owner = Vehicle.objects.filter(plate=plate).values_list("enterprise_id", flat=True).first()
+        if owner is not None and owner != actor.enterprise_id:
+            errors.add("vehicle_plate", _("This plate is registered by another enterprise."))
+    if data.trailer_plate:
+        try:
+            trailer_plate, trailer_country = normalize_plate(data.trailer_plate)
+        except ValidationError as exc:
+            errors.add("trailer_plate", exc)
+
+    driver = _check_driver(actor, data.driver, errors)
+
+    province = None
+    if data.origin_province not in (None, ""):
+        try:
+            province = int(data.origin_province)
+        except (TypeError, ValueError):
+            province = -1
+        if province not in dict(province_choices()):
+            errors.add("origin_province", _("Unknown province code."))
+    if province is None and flow == Flow.EXIT:
+        errors.add("origin_province", _("Say which province the goods leave from."))
+
+    arrival = data.planned_arrival
+    _check_arrival(arrival, errors)
+
+    customs_number = ""
+    if data.customs_declaration_number:
+        try:
+            customs_number = normalize_customs_number(data.customs_declaration_number)
+        except ValidationError as exc:
+            errors.add("customs_declaration_number", exc)
+        else:
+            if Declaration.objects.filter(customs_declaration_number=customs_number).exists():
+                errors.add("customs_declaration_number", _("This number is already used."))
+
+    _check_carriage(data.container, data.delivery, data.direction, errors)
+    lines = _check_lines(data.lines, errors, data.number_language)
+    if lines and not errors.fields and not data.confirm_unusual:
+        problem = unusual_weight(data.container, [line.weight_kg for line in lines])
+        if problem:
+            errors.add("lines[0].weight_kg", problem)
+            errors.add("confirm_unusual", _("Check the weight, or confirm it is right."))
+    errors.raise_if_any()
+    assert gate is not None and driver is not None and arrival is not None  # noqa: S101
+    return _CleanDeclaration(
+        direction=data.direction,
+        flow=flow,
+        gate=gate,
+        route=route,
+        vehicle_plate=plate,
+        vehicle_country=country,
+        trailer_plate=trailer_plate,
+        trailer_country=trailer_country,
+        driver=driver,
+        origin_province=province,
+        planned_arrival=arrival,
+        customs_declaration_number=customs_number,
+        container=data.container,
+        delivery=data.delivery,
+        lines=lines,
+    )
+
+
+def _check_carriage(container: str, delivery: str, direction: str, errors: _Errors) -> None:
+    if container not in ContainerSize.values:
+        errors.add(
+            "container",
+            _("Choose one of: %s.") % ", ".join(v or _("none") for v in ContainerSize.values),
+        )
+    if delivery not in Delivery.values:
+        errors.add("delivery", _("Choose one of: %s.") % ", ".join(Delivery.values))
+    elif delivery == Delivery.INLAND and direction not in (
+        Direction.IMPORT,
+        Direction.TEMP_EXPORT_REIMPORT,
+    ):
+        errors.add("delivery", _("Only imported goods are delivered inland by the same vehicle."))
+
+
+#: Weights that are almost certainly a typing slip (a Vietnamese "15.000" read as 15, or a value
+#: typed in the weight): less than a tonne in a container, or more than a container or a
+#: Vietnamese road train can carry. ISO 668 caps a 20 ft or 40 ft container at 30,480 kg gross;
+#: Circular 46/2015/TT-BGTVT caps a tractor with semi-trailer at 48 t gross (docs/sources.md).
+MIN_CONTAINER_LOAD_KG = Decimal(1000)
+MAX_CONTAINER_GROSS_KG = Decimal(30480)
+MAX_TRUCK_LOAD_KG = Decimal(48000)
+
+
+def unusual_weight(container: str, weights: Sequence[Decimal]) -> str:
+    """Why these goods weights look like a slip for this carriage, or "" when they do not."""
+    total = sum(weights, Decimal(0))
+    if container and total < MIN_CONTAINER_LOAD_KG:
+        return _("%(kg)s kg in a %(size)s is unusually light: check the weight.") % {
+            "kg": format_decimal(total),
+            "size": ContainerSize(container).label,
+        }
+    if container and total > MAX_CONTAINER_GROSS_KG:
+        return _("%(kg)s kg is more than a container can hold (%(max)s kg gross).") % {
+            "kg": format_decimal(total),
+            "max": format_decimal(MAX_CONTAINER_GROSS_KG),
+        }
+    if total > MAX_TRUCK_LOAD_KG:
+        return _("%(kg)s kg is more than a truck may carry on Vietnamese roads (%(max)s kg).") % {
+            "kg": format_decimal(total),
+            "max": format_decimal(MAX_TRUCK_LOAD_KG),
+        }
+    return ""
+
+
+def _check_lines(
+    lines: Sequence[LineInput], errors: _Errors, language: str | None = None
+) -> list[_CleanLine]:
+    if not lines:
+        errors.add("lines", _("Declare at least one goods line."))
+        return []
+    if len(lines) > MAX_LINES:
+        errors.add("lines", _("Declare at most %d goods lines.") % MAX_LINES)
+        return []
+    catalogue = {c.code: c for c in Commodity.objects.filter(is_active=True)}
+    clean: list[_CleanLine] = []
+    for index, line in enumerate(lines):
+        prefix = f"lines[{index}]"
+        heading = ""
+        if line.hs_heading:
+            try:
+                heading = normalize_hs_heading(line.hs_heading)
+            except ValidationError as exc:
+                errors.add(f"{prefix}.hs_heading", exc)
+        commodity = catalogue.get(line.commodity) if line.commodity else None
+        if line.commodity and commodity is None:
+            errors.add(f"{prefix}.commodity", _("Unknown commodity %r.") % line.commodity)
+        elif commodity is None and heading:
+            matches = [c for c in catalogue.values() if c.hs_heading == heading]
+            if len(matches) == 1:
+                commodity = matches[0]
+            elif matches:
+                errors.add(
+                    f"{prefix}.commodity",
+                    _("Heading %(heading)s covers several goods; choose one of: %(codes)s.")
+                    % {"heading": heading, "codes": ", ".join(sorted(c.code for c in matches))},
+                )
+            else:
+                errors.add(
+                    f"{prefix}.hs_heading",
+                    _("Heading %s is not in the commodity catalogue.") % heading,
+                )
+        elif commodity is None and not line.hs_heading:
+            errors.add(f"{prefix}.commodity", _("Choose the goods."))
+        if commodity is not None and heading and commodity.hs_heading != heading:
+            errors.add(
+                f"{prefix}.hs_heading",
+                _("%(name)s is declared under heading %(heading)s.")
+                % {"name": commodity.name, "heading": commodity.hs_heading},
+            )
+        weight = _number(line.weight_kg, f"{prefix}.weight_kg", errors, language=language, places=1)
+        if weight is None or (weight.is_finite() and not 0 < weight < Decimal("1e9")):
+            errors.add(f"{prefix}.weight_kg", _("Give the weight in kilograms, more than 0."))
+        value = _number(line.value_usd, f"{prefix}.value_usd", errors, language=language, places=2)
+        if value is None or (value.is_finite() and not 0 <= value < Decimal("1e12")):
+            errors.add(f"{prefix}.value_usd", _("Give the value in US dollars, 0 or more."))
+        if (
+            commodity is not None
+            and weight is not None
+            and weight.is_finite()
+            and value is not None
+            and value.is_finite()
+        ):
+            clean.append(
+                _CleanLine(
+                    commodity,
+                    commodity.hs_heading,
+                    weight.quantize(Decimal("0.1")),
+                    value,
+                    (line.description or "")[:255],
+                )
+            )
+    return clean
