@@ -1,7 +1,7 @@
 """Load the clearance rules shipped for Lạng Sơn from ``clearance/data/lang-son.json``.
 
 Idempotent, and it never overwrites what the board or the customs administrator changed: rows
-that exist are kept as they are; only missing ones are created.
+that exist are kept as they are; only missing ones are created (``cuakhau.reference``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import json
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from django.db import transaction
 
@@ -21,41 +20,35 @@ from clearance.models import (
     SelectivityRule,
     TimeLimit,
 )
+from cuakhau.reference import ReferenceSync
 from shipments.models import Commodity
 
 DATA_FILE = Path(__file__).parent / "data" / "lang-son.json"
 
 
-def _create_missing(
-    model: Any, counts: Counter[str], lookup: dict[str, Any], values: dict[str, Any]
-) -> None:
-    _obj, created = model.objects.get_or_create(defaults=values, **lookup)
-    counts[f"{model._meta.model_name}.{'created' if created else 'kept'}"] += 1
-
-
 @transaction.atomic
-def load_clearance_rules() -> Counter[str]:
+def load_clearance_rules(sync: ReferenceSync | None = None) -> Counter[str]:
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    counts: Counter[str] = Counter()
+    sync = sync or ReferenceSync()
+    before = Counter(sync.counts)
     for row in data["check_rules"]:
         values = {k: v for k, v in row.items() if k != "code"}
-        _create_missing(CheckRule, counts, {"code": row["code"]}, values)
+        sync.row(CheckRule, {"code": row["code"]}, values)
     for row in data["document_requirements"]:
         values = {k: v for k, v in row.items() if k != "code"}
-        _create_missing(DocumentRequirement, counts, {"code": row["code"]}, values)
+        sync.row(DocumentRequirement, {"code": row["code"]}, values)
     for row in data["time_limits"]:
         values = {k: v for k, v in row.items() if k != "kind"}
-        _create_missing(TimeLimit, counts, {"kind": row["kind"]}, values)
+        sync.row(TimeLimit, {"kind": row["kind"]}, values)
     for row in data["selectivity_rules"]:
         values = {k: v for k, v in row.items() if k != "code"}
         values["rate"] = Decimal(values["rate"])
-        _create_missing(SelectivityRule, counts, {"code": row["code"]}, values)
+        sync.row(SelectivityRule, {"code": row["code"]}, values)
     commodities = {c.code: c for c in Commodity.objects.all()}
     for code, (low, high) in data["reference_prices"].items():
         if code in commodities:
-            _create_missing(
+            sync.row(
                 ReferencePrice,
-                counts,
                 {"commodity": commodities[code]},
                 {
                     "min_usd_per_tonne": Decimal(low),
@@ -63,4 +56,4 @@ def load_clearance_rules() -> Counter[str]:
                     "source": "inferred from 2025 export prices; to be confirmed by customs",
                 },
             )
-    return counts
+    return sync.counts - before

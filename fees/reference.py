@@ -15,13 +15,16 @@ from pathlib import Path
 
 from django.db import transaction
 
+from cuakhau.reference import ReferenceSync
 from fees.models import FeeMultiplier, FeeRate, FeeSchedule, YardRate
 
 DATA_FILE = Path(__file__).parent / "data" / "lang-son.json"
 
 
 @transaction.atomic
-def load_fee_schedules() -> Counter[str]:
+def load_fee_schedules(sync: ReferenceSync | None = None) -> Counter[str]:
+    """Schedules are kept whole once they exist (a schedule is a legal text with its rates):
+    ``--update`` does not rewrite them; the board edits rates in its fee pages."""
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     counts: Counter[str] = Counter()
     for row in data["schedules"]:
@@ -60,4 +63,6 @@ def load_fee_schedules() -> Counter[str]:
         for yard in row["yard_rates"]:
             YardRate.objects.create(schedule=schedule, **yard)
             counts["yardrate.created"] += 1
+    if sync is not None:
+        sync.counts.update(counts)
     return counts

@@ -1,4 +1,9 @@
-"""Load Lạng Sơn's gate register from ``gates/data/lang-son.json``, idempotently."""
+"""Load Lạng Sơn's gate register from ``gates/data/lang-son.json``.
+
+Idempotent, and it never overwrites what the board changed: missing rows are created, existing
+ones kept (``cuakhau.reference.ReferenceSync`` lists their differences from the shipped data, and
+writes them only when asked).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
+from cuakhau.reference import ReferenceSync
 from gates.models import CapacityPlan, ForeignGate, Gate, Route, WorkingHours, Yard
 
 DATA_FILE = Path(__file__).parent / "data" / "lang-son.json"
@@ -19,22 +25,14 @@ def reference_data() -> dict[str, Any]:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
-def _upsert(
-    model: Any, counts: Counter[str], lookup: dict[str, Any], values: dict[str, Any]
-) -> Any:
-    obj, created = model.objects.update_or_create(defaults=values, **lookup)
-    counts[f"{model._meta.model_name}.{'created' if created else 'kept'}"] += 1
-    return obj
-
-
 @transaction.atomic
-def load_gates() -> Counter[str]:
+def load_gates(sync: ReferenceSync | None = None) -> Counter[str]:
     data = reference_data()
-    counts: Counter[str] = Counter()
+    sync = sync or ReferenceSync()
+    before = Counter(sync.counts)
     foreign = {
-        row["code"]: _upsert(
+        row["code"]: sync.row(
             ForeignGate,
-            counts,
             {"code": row["code"]},
             {k: v for k, v in row.items() if k != "code"},
         )
@@ -44,24 +42,23 @@ def load_gates() -> Counter[str]:
     for row in data["gates"]:
         values = {k: v for k, v in row.items() if k not in ("code", "foreign_gate")}
         values["foreign_gate"] = foreign.get(row["foreign_gate"]) if row["foreign_gate"] else None
-        gates[row["code"]] = _upsert(Gate, counts, {"code": row["code"]}, values)
+        gates[row["code"]] = sync.row(Gate, {"code": row["code"]}, values)
     routes = {}
     for row in data["routes"]:
         values = {k: v for k, v in row.items() if k not in ("code", "gate", "foreign_gate")}
         values.update(gate=gates[row["gate"]], foreign_gate=foreign.get(row["foreign_gate"]))
-        routes[row["code"]] = _upsert(Route, counts, {"code": row["code"]}, values)
+        routes[row["code"]] = sync.row(Route, {"code": row["code"]}, values)
     for row in data["yards"]:
         values = {k: v for k, v in row.items() if k not in ("code", "gate", "route")}
         values.update(
             gate=gates[row["gate"]], route=routes.get(row["route"]) if row["route"] else None
         )
-        _upsert(Yard, counts, {"code": row["code"]}, values)
+        sync.row(Yard, {"code": row["code"]}, values)
     for row in data["working_hours"]:
         for flow in row["flows"]:
             for weekday in row["weekdays"]:
-                _upsert(
+                sync.row(
                     WorkingHours,
-                    counts,
                     {
                         "gate": gates[row["gate"]],
                         "route": None,
@@ -79,9 +76,8 @@ def load_gates() -> Counter[str]:
                     },
                 )
     for row in data["capacity_plans"]:
-        _upsert(
+        sync.row(
             CapacityPlan,
-            counts,
             {
                 "gate": gates[row["gate"]],
                 "route": routes.get(row["route"]) if row["route"] else None,
@@ -90,4 +86,4 @@ def load_gates() -> Counter[str]:
             },
             {"trucks_per_hour": row["trucks_per_hour"], "source": row["source"]},
         )
-    return counts
+    return sync.counts - before
