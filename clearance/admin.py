@@ -42,7 +42,7 @@ class SelectivityRuleAdmin(ReadOnlyAdmin):
 
 @admin.register(Clearance)
 class ClearanceAdmin(ReadOnlyAdmin):
-    list_display = ("declaration", "channel", "assigned_channel", "opened_at")
+    list_display = ("declaration", "channel", "advised_channel", "opened_at")
     list_filter = ("channel",)
 
 

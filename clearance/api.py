@@ -20,7 +20,7 @@ from accounts.choices import OFFICER_ROLES, Role
 from accounts.permissions import EVERY_ROLE, PUBLIC, roles
 from clearance import policy as rules
 from clearance import services
-from clearance.choices import Agency, Channel, DocumentType, InspectionResult
+from clearance.choices import Agency, DocumentType, InspectionResult, RuleTarget
 from clearance.models import Check, CheckRule, Clearance, Document, Inspection, SelectivityRule
 from cuakhau.api import BoundedDateTimeField
 from cuakhau.errors import NotFound
@@ -189,12 +189,34 @@ class ClearanceOfficerSerializer(ClearanceSerializer):
     """Customs sees which rules selected the declaration; the declarant does not."""
 
     class Meta(ClearanceSerializer.Meta):
-        fields = (*ClearanceSerializer.Meta.fields, "assigned_channel", "explanation")
+        fields = (
+            *ClearanceSerializer.Meta.fields,
+            "advised_channel",
+            "post_clearance_audit",
+            "explanation",
+        )
 
 
 class ChannelInputSerializer(serializers.Serializer[Any]):
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    reason = serializers.CharField(max_length=1000)
+    """Shapes only; the service checks the values and names the field it rejects."""
+
+    customs_channel = serializers.CharField(
+        help_text="The VNACCS channel code: 1 green, 2 yellow, 3 red."
+    )
+    customs_declaration_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=40
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class ChannelRecordSerializer(serializers.ModelSerializer[Declaration]):
+    """A declaration's VNACCS channel as recorded."""
+
+    declaration = serializers.CharField(source="reference", read_only=True)
+
+    class Meta:
+        model = Declaration
+        fields = ("declaration", "customs_channel", "customs_declaration_number")
 
 
 class DocumentInputSerializer(serializers.Serializer[Any]):
@@ -210,7 +232,7 @@ class ClearanceViewSet(viewsets.GenericViewSet[Declaration]):
     parser_classes = (JSONParser, MultiPartParser, FormParser)
     permission_roles = {
         "retrieve": roles(Role.DECLARANT, OFFICER_ROLES, Role.BOARD),
-        "channel": roles(Role.CUSTOMS),
+        "channel": roles(Role.DECLARANT, Role.CUSTOMS),
         "documents": roles(Role.DECLARANT, OFFICER_ROLES),
     }
     serializer_class = ClearanceSerializer  # type: ignore[assignment]
@@ -235,17 +257,23 @@ class ClearanceViewSet(viewsets.GenericViewSet[Declaration]):
     def retrieve(self, request: Request, reference: str | None = None) -> Response:
         return Response(self._clearance_data(self._declaration()))
 
-    @extend_schema(request=ChannelInputSerializer, responses={200: ClearanceOfficerSerializer})
+    @extend_schema(request=ChannelInputSerializer, responses={200: ChannelRecordSerializer})
     @action(detail=True, methods=["post"])
     def channel(self, request: Request, reference: str | None = None) -> Response:
-        """Change the customs channel, with a reason (audited)."""
+        """Record the VNACCS channel (1, 2, 3) with the customs declaration number, before or
+        after the truck arrives; a correction needs a reason (audited)."""
         declaration = self._declaration()
         incoming = ChannelInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        services.do_override_channel(
-            declaration_id=declaration.pk, actor=actor(request), **incoming.validated_data
+        data = incoming.validated_data
+        recorded = services.do_record_customs_channel(
+            actor=actor(request),
+            reference=declaration.reference,
+            channel=data["customs_channel"],
+            number=data.get("customs_declaration_number", ""),
+            reason=data.get("reason", ""),
         )
-        return Response(self._clearance_data(declaration))
+        return Response(ChannelRecordSerializer(recorded).data)
 
     @extend_schema(methods=["GET"], request=None, responses={200: DocumentSerializer(many=True)})
     @extend_schema(
@@ -295,7 +323,7 @@ class DocumentViewSet(viewsets.GenericViewSet[Document]):
 
 
 class SelectivityRuleSerializer(serializers.ModelSerializer[SelectivityRule]):
-    channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
+    channel = serializers.ChoiceField(choices=RuleTarget.choices, read_only=True)
     updated_by = serializers.CharField(source="updated_by.username", read_only=True, default="")
 
     class Meta:
@@ -334,7 +362,6 @@ class RuleInputSerializer(serializers.Serializer[Any]):
 
 class ShareSerializer(serializers.Serializer[Any]):
     green = serializers.FloatField()
-    blue = serializers.FloatField()
     yellow = serializers.FloatField()
     red = serializers.FloatField()
 

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
+from shipments.choices import CustomsChannel
 
 
 class Agency(models.TextChoices):
@@ -29,19 +30,38 @@ def agencies_of(role: str) -> frozenset[str]:
 
 
 class Channel(models.TextChoices):
-    """Customs channel (luồng): how closely customs looks at a declaration."""
+    """Customs channel (luồng): how closely customs looks at a declaration. VNACCS has three
+    (codes 1, 2, 3); post-clearance audit is a separate process after release, not a channel."""
 
     GREEN = "green", _("Green: released")
-    BLUE = "blue", _("Blue: released, post-clearance audit")
     YELLOW = "yellow", _("Yellow: documents checked")
     RED = "red", _("Red: physical inspection")
 
 
+#: VNACCS's channel codes (``shipments.choices.CustomsChannel``) and the channels they name.
+FROM_VNACCS: dict[str, str] = {
+    CustomsChannel.GREEN: Channel.GREEN,
+    CustomsChannel.YELLOW: Channel.YELLOW,
+    CustomsChannel.RED: Channel.RED,
+}
+TO_VNACCS: dict[str, str] = {channel: code for code, channel in FROM_VNACCS.items()}
+
+
+class RuleTarget(models.TextChoices):
+    """What a selectivity rule selects a declaration for, in cuakhau's advisory risk result."""
+
+    YELLOW = Channel.YELLOW.value, _("Yellow: documents checked")
+    RED = Channel.RED.value, _("Red: physical inspection")
+    POST_AUDIT = "post_audit", _("Post-clearance audit (after release)")
+
+
 #: Order of strictness: when several rules select a declaration, the strictest channel wins.
-SEVERITY: dict[str, int] = {Channel.GREEN: 0, Channel.BLUE: 1, Channel.YELLOW: 2, Channel.RED: 3}
+#: Rules for post-clearance audit are not in it: they never change the channel.
+SEVERITY: dict[str, int] = {Channel.GREEN: 0, Channel.YELLOW: 1, Channel.RED: 2}
 
 
 class CheckKind(models.TextChoices):
+    AWAITING_CHANNEL = "awaiting_channel", _("Waiting for the VNACCS channel")
     RELEASE = "release", _("Release (no inspection)")
     DOCUMENTS = "documents", _("Document check")
     PARTIAL_INSPECTION = "partial_inspection", _("Partial physical inspection")
@@ -54,10 +74,15 @@ class CheckKind(models.TextChoices):
 #: The customs check each channel opens.
 CHANNEL_CHECK: dict[str, str] = {
     Channel.GREEN: CheckKind.RELEASE,
-    Channel.BLUE: CheckKind.RELEASE,
     Channel.YELLOW: CheckKind.DOCUMENTS,
     Channel.RED: CheckKind.PARTIAL_INSPECTION,
 }
+
+
+#: Customs checks that inspect the goods: their clock waits for the specialised checks.
+INSPECTIONS = frozenset({CheckKind.PARTIAL_INSPECTION, CheckKind.FULL_INSPECTION})
+#: Specialised checks (kiểm tra chuyên ngành) whose result starts a red inspection's clock.
+SPECIALISED_AGENCIES = frozenset({Agency.PLANT_QUARANTINE, Agency.ANIMAL_QUARANTINE})
 
 
 class CheckStatus(models.TextChoices):

@@ -30,6 +30,7 @@ from clearance.choices import (
     DocumentType,
     InspectionResult,
     LimitUnit,
+    RuleTarget,
 )
 from cuakhau.modelbase import Sourced, Trilingual
 
@@ -156,11 +157,13 @@ class ReferencePrice(Sourced):
 
 
 class SelectivityRule(Criteria):
-    """A selectivity rule (tiêu chí phân luồng): what it selects, for which channel, how often.
+    """A selectivity rule (tiêu chí phân luồng) of cuakhau's advisory risk assessment: what it
+    selects, for which channel or for post-clearance audit, how often.
 
     A matching declaration is selected when its own draw for this rule falls below ``rate``; a
     rule with no criteria selects from every declaration, which is how the minimum random
     selection rate is set. The strictest selected channel wins; nothing selected means green.
+    The result is advice shown to the officer: the legal channel is the one VNACCS assigned.
     """
 
     code = models.SlugField(
@@ -170,11 +173,7 @@ class SelectivityRule(Criteria):
         help_text=_("Fixed once saved: each declaration's draw for a rule is keyed by it."),
     )
     description = models.CharField(_("description"), max_length=300)
-    channel = models.CharField(
-        _("channel"),
-        max_length=10,
-        choices=[c for c in Channel.choices if c[0] != Channel.GREEN],
-    )
+    channel = models.CharField(_("selects for"), max_length=10, choices=RuleTarget.choices)
     rate = models.DecimalField(
         _("selection rate"),
         max_digits=5,
@@ -236,10 +235,20 @@ class Clearance(models.Model):
         on_delete=models.CASCADE,
         related_name="clearance",
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    assigned_channel = models.CharField(
-        _("channel assigned by selectivity"), max_length=10, choices=Channel.choices
+    channel = models.CharField(
+        _("customs channel (VNACCS)"),
+        max_length=10,
+        choices=Channel.choices,
+        blank=True,
+        help_text=_("The declaration's VNACCS channel; empty while it is not recorded."),
     )
+    advised_channel = models.CharField(
+        _("cuakhau's risk advice"),
+        max_length=10,
+        choices=Channel.choices,
+        help_text=_("What cuakhau's selectivity rules would have chosen: advice, not the channel."),
+    )
+    post_clearance_audit = models.BooleanField(_("advised for post-clearance audit"), default=False)
     explanation = models.JSONField(
         _("explanation"),
         default=list,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import policy
 from accounts.choices import OFFICER_ROLES, Role
 from clearance.choices import AGENCY_ROLE
+from shipments.choices import TruckState
 
 
 def _own_agency(user: Any, check: Any) -> bool:
@@ -35,11 +36,14 @@ INSPECT = policy.rule(
     when=_own_agency,
     refusal=_("Only an officer of this check's agency at this gate records it."),
 )
-#: Change the customs channel (on the Declaration at the officer's gate).
-OVERRIDE_CHANNEL = policy.rule(
-    "clearance.override_channel",
-    roles={Role.CUSTOMS},
-    refusal=_("Only customs officers change the channel."),
+#: Record the VNACCS channel of a declaration, or correct it (on the Declaration: the
+#: enterprise's own, or a truck at the customs officer's gate), until the truck is cleared.
+RECORD_CHANNEL = policy.rule(
+    "clearance.record_channel",
+    roles={Role.DECLARANT, Role.CUSTOMS},
+    states={TruckState.DECLARED, TruckState.ADMITTED, TruckState.ARRIVED},
+    refusal=_("Only the declarant and customs officers record the VNACCS channel."),
+    not_now=_("The channel is recorded until the truck is cleared."),
 )
 #: Which selectivity rules picked a truck: customs' business, not the declarant's.
 SEE_CHANNEL_REASONS = policy.rule(

@@ -1,4 +1,8 @@
-"""Customs channel selection (phân luồng) as pure functions of a declaration's facts.
+"""cuakhau's advisory risk assessment (phân luồng) as pure functions of a declaration's facts.
+
+The legal customs channel is VNACCS's, assigned at registration; these rules only advise the
+officer ("our rules would have chosen red because …") and select declarations for
+post-clearance audit, which is not a channel.
 
 Each declaration gets one uniform draw per rule, ``draw(reference, rule_code)``: an HMAC of the
 two under the server's secret key. Declarants cannot predict it, yet it is reproducible, so the
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from clearance.choices import SEVERITY, Channel
+from clearance.choices import SEVERITY, Channel, RuleTarget
 
 _SCALE = float(1 << 64)
 
@@ -75,6 +79,7 @@ class Hit:
 class Assignment:
     channel: str
     hits: tuple[Hit, ...]
+    post_audit: bool = False
 
 
 #: (lowest, highest) USD per tonne by commodity id.
@@ -125,10 +130,15 @@ def assign(
         if matches(rule, facts, prices)
     )
     channel: str = Channel.GREEN
+    post_audit = False
     for hit in hits:
-        if hit.selected and SEVERITY[hit.channel] > SEVERITY[channel]:
+        if not hit.selected:
+            continue
+        if hit.channel == RuleTarget.POST_AUDIT:
+            post_audit = True
+        elif SEVERITY[hit.channel] > SEVERITY[channel]:
             channel = hit.channel
-    return Assignment(channel, hits)
+    return Assignment(channel, hits, post_audit)
 
 
 def channel_probabilities(
@@ -139,7 +149,12 @@ def channel_probabilities(
     The channel is at least as strict as ``c`` unless every matching rule of channel ``c`` or
     stricter passes it by: P(≥ c) = 1 − Π (1 − rate) over those rules.
     """
-    return _probabilities([r for r in rules if matches(r, facts, prices)])
+    return _probabilities([r for r in _channel_rules(rules) if matches(r, facts, prices)])
+
+
+def _channel_rules(rules: Iterable[RuleLike]) -> list[RuleLike]:
+    """The rules that choose a channel (not those selecting for post-clearance audit)."""
+    return [r for r in rules if r.channel in SEVERITY]
 
 
 def _probabilities(matching: Sequence[RuleLike]) -> dict[str, float]:
@@ -184,6 +199,7 @@ def evaluate(
     """Apply several rule sets to the same declarations in one pass (the preview's before and
     after). Declarations alike in everything the criteria read share one matching; each
     declaration's draw for a rule code is computed once, whichever rule sets use it."""
+    rulesets = [_channel_rules(rules) for rules in rulesets]
     matched_by_key: dict[tuple[Any, ...], list[list[RuleLike]]] = {}
     probabilities_by_key: dict[tuple[Any, ...], list[dict[str, float]]] = {}
     channels: list[list[str]] = [[] for _ in rulesets]

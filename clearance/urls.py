@@ -8,6 +8,7 @@ urlpatterns = [
     path("rules/", views.check_rules, name="check-rules"),
     path("rules/<slug:code>/switch/", views.switch_check_rule, name="check-rule-switch"),
     path("selectivity/", views.selectivity_rules, name="selectivity"),
+    path("advice/", views.channel_advice, name="advice"),
     path("selectivity/new/", views.selectivity_rule_edit, name="selectivity-new"),
     path("selectivity/preview/", views.selectivity_preview, name="selectivity-preview"),
     path("selectivity/<slug:code>/", views.selectivity_rule_edit, name="selectivity-edit"),
@@ -22,6 +23,6 @@ urlpatterns = [
         views.escalate_check,
         name="escalate",
     ),
-    path("declarations/<str:reference>/channel/", views.override_channel, name="override-channel"),
+    path("declarations/<str:reference>/channel/", views.record_channel, name="record-channel"),
     path("declarations/<str:reference>/documents/", views.upload_document, name="upload-document"),
 ]

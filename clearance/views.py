@@ -25,6 +25,7 @@ from clearance import policy as rules
 from clearance import services
 from clearance.choices import (
     AGENCY_ROLE,
+    FROM_VNACCS,
     SEVERITY,
     Agency,
     Channel,
@@ -38,7 +39,7 @@ from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.models import Gate
 from shipments import services as shipments
-from shipments.choices import ComplianceClass, Direction
+from shipments.choices import ComplianceClass, CustomsChannel, Direction
 from shipments.models import Declaration
 from shipments.panels import Panel
 
@@ -87,10 +88,12 @@ def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, 
             }
             for check in checks
         ],
-        "may_override": clearance is not None
-        and declaration.state == "arrived"
-        and policy.allows(user, rules.OVERRIDE_CHANNEL, declaration),
-        "channels": Channel.choices,
+        "may_record_channel": policy.allows(user, rules.RECORD_CHANNEL, declaration),
+        "vnaccs_channels": CustomsChannel.choices,
+        "vnaccs_channel": FROM_VNACCS.get(declaration.customs_channel, ""),
+        "advice_differs": clearance is not None
+        and bool(clearance.channel)
+        and clearance.channel != clearance.advised_channel,
         "results": InspectionResult.choices,
         "documents": documents,
         "checklist": services.checklist(declaration, documents),
@@ -133,7 +136,7 @@ def _panel_error(
             "error_form": form,
         }
     )
-    if form in ("override", "upload"):
+    if form in ("channel", "upload"):
         panel[f"{form}_values"] = values
         panel[f"{form}_errors"] = exc.fields
     for row in panel["checks"]:
@@ -189,21 +192,22 @@ def record_inspection(request: HtmxHttpRequest, reference: str, check_id: int) -
 
 @login_required
 @require_POST
-def override_channel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+def record_channel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     try:
         declaration = _declaration_or_error(request, reference)
     except DomainError as exc:
         return _refuse(request, exc.status, exc.message)
     try:
-        services.do_override_channel(
-            declaration_id=declaration.pk,
+        services.do_record_customs_channel(
             actor=actor(request),
-            channel=request.POST.get("channel", ""),
+            reference=declaration.reference,
+            channel=request.POST.get("customs_channel", ""),
+            number=request.POST.get("customs_declaration_number", ""),
             reason=request.POST.get("reason", ""),
         )
     except DomainError as exc:
-        return _panel_error(request, declaration, exc, "override")
-    return _after_change(request, reference, _("Channel changed."))
+        return _panel_error(request, declaration, exc, "channel")
+    return _after_change(request, reference, _("VNACCS channel recorded."))
 
 
 @login_required
@@ -378,6 +382,32 @@ def selectivity_rules(request: HttpRequest) -> HttpResponse:
             "may_edit": policy.role_allows(user, rules.EDIT_SELECTIVITY),
             "random_rate": services.random_selection_rate(services.active_selectivity_rules()),
             "minimum": float(settings.CUAKHAU_MIN_RANDOM_SELECTION),
+        },
+    )
+
+
+@login_required
+@require_GET
+def channel_advice(request: HttpRequest) -> HttpResponse:
+    """Where cuakhau's advisory risk result and the VNACCS channel disagree."""
+    user = actor(request)
+    if not _may_see_rules(user):
+        return _refuse(request, 403, _("Selectivity rules are for customs only."))
+    report = services.advice_report(actor=user)
+    channels = list(Channel)
+    return render(
+        request,
+        "clearance/advice.html",
+        {
+            "report": report,
+            "matrix": [
+                {
+                    "channel": legal,
+                    "cells": [report["counts"].get((legal.value, a.value), 0) for a in channels],
+                }
+                for legal in channels
+            ],
+            "channels": channels,
         },
     )
 

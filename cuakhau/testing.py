@@ -7,6 +7,7 @@ and anonymous visitors. Real Lạng Sơn reference data is loaded for every test
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -206,8 +207,31 @@ def officer_for(check: Check, world: World) -> User:
     return by_role[AGENCY_ROLE[check.agency]]
 
 
+_customs_numbers = itertools.count(300_000_000_001)
+
+
+def customs_number() -> str:
+    """A fresh 12-digit customs declaration number (unique within a test run)."""
+    return f"{next(_customs_numbers):012d}"
+
+
+def record_channel(declaration: Declaration, world: World, code: str = "1") -> Declaration:
+    """The customs officer at Hữu Nghị records the VNACCS channel ``code`` (green by default)."""
+    return clearance.do_record_customs_channel(
+        actor=world.customs_hn,
+        reference=declaration.reference,
+        channel=code,
+        number=declaration.customs_declaration_number or customs_number(),
+        reason="" if not declaration.customs_channel else "corrected in a test",
+    )
+
+
 def pass_checks(declaration: Declaration, world: World) -> None:
-    """Every pending check passes, each recorded by its agency's officer: the truck is cleared."""
+    """Every pending check passes, each recorded by its agency's officer: the truck is cleared.
+    A truck with no VNACCS channel recorded gets green first."""
+    declaration.refresh_from_db()
+    if not declaration.customs_channel:
+        record_channel(declaration, world)
     for check in Check.objects.filter(declaration=declaration, status__in=["open", "on_hold"]):
         clearance.do_record_inspection(
             check_id=check.pk,

@@ -221,6 +221,12 @@ class DeclarationInputSerializer(serializers.Serializer[Any]):
     customs_declaration_number = serializers.CharField(
         max_length=20, required=False, allow_blank=True
     )
+    customs_channel = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="The channel VNACCS assigned at registration: 1 green, 2 yellow, 3 red.",
+    )
     container = serializers.ChoiceField(
         choices=ContainerSize.choices, required=False, allow_blank=True, default=""
     )
@@ -308,6 +314,7 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "driver",
             "driver_name",
             "customs_declaration_number",
+            "customs_channel",
             "origin_province",
             "container",
             "delivery",

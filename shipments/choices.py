@@ -5,11 +5,23 @@ from gates.choices import Flow
 
 
 class ComplianceClass(models.TextChoices):
-    """Enterprise rating under Circular 38/2015: drives customs checks."""
+    """An enterprise's compliance level under Circular 81/2019/TT-BTC (amended by 06/2024),
+    rated by customs risk management (Customs Law art. 17): five levels, 1 the best."""
 
-    PRIORITY = "priority", _("Priority")
-    COMPLIANT = "compliant", _("Compliant")
-    NON_COMPLIANT = "non_compliant", _("Non-compliant")
+    PRIORITY = "priority", _("1 – Priority")
+    HIGH = "high", _("2 – High")
+    MODERATE = "moderate", _("3 – Moderate")
+    LOW = "low", _("4 – Low")
+    NON_COMPLIANT = "non_compliant", _("5 – Non-compliant")
+
+
+class CustomsChannel(models.TextChoices):
+    """The customs channel (luồng) VNACCS assigns when the declaration is registered, before the
+    truck arrives; the trader cannot choose it. Stored as VNACCS's code."""
+
+    GREEN = "1", _("1 – Green: released without checks")
+    YELLOW = "2", _("2 – Yellow: documents checked")
+    RED = "3", _("3 – Red: documents and goods inspected")
 
 
 class Country(models.TextChoices):

@@ -39,6 +39,7 @@ from gates.models import Gate, Route
 from gates.reference import reference_data
 from shipments.choices import (
     ComplianceClass,
+    CustomsChannel,
     Delivery,
     Direction,
     IdDocumentType,
@@ -469,9 +470,11 @@ class DemoBuilder:
             klass = _weighted(
                 rng,
                 [
-                    (ComplianceClass.PRIORITY, 10),
-                    (ComplianceClass.COMPLIANT, 80),
-                    (ComplianceClass.NON_COMPLIANT, 10),
+                    (ComplianceClass.PRIORITY, 5),
+                    (ComplianceClass.HIGH, 25),
+                    (ComplianceClass.MODERATE, 50),
+                    (ComplianceClass.LOW, 12),
+                    (ComplianceClass.NON_COMPLIANT, 8),
                 ],
             )
             rows.append(
@@ -485,7 +488,7 @@ class DemoBuilder:
             )
         rows[0].name, rows[0].compliance_class = (
             "Công ty TNHH Nông sản Xanh Lạng Sơn",
-            ComplianceClass.COMPLIANT,
+            ComplianceClass.HIGH,
         )
         for index in range(8):
             rows.append(
@@ -493,7 +496,7 @@ class DemoBuilder:
                     name=f"广西凭祥{rng.choice(CN_COMPANY_WORDS)}有限公司 {index + 1}",
                     country="CN",
                     tax_code=_cn_credit_code(rng),
-                    compliance_class=ComplianceClass.COMPLIANT,
+                    compliance_class=ComplianceClass.MODERATE,
                     address="广西凭祥市",
                 )
             )
@@ -698,7 +701,8 @@ class DemoBuilder:
             at = when
         customs = ""
         self.customs_seq += rng.randrange(1, 40)
-        if any(s[0] == "clear" for s in steps) or rng.random() < 0.5:
+        # Most trucks are registered in VNACCS (number and channel) before they reach the yard.
+        if any(s[0] == "clear" for s in steps) or rng.random() < 0.85:
             customs = f"{self.customs_seq:012d}"
         reference = f"{created.astimezone(timezone.get_current_timezone()):%y%m%d}-" + "".join(
             rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6)
@@ -715,6 +719,10 @@ class DemoBuilder:
         if direction == Direction.IMPORT:
             draw = carriage.random()
             delivery = Delivery.INLAND if draw < 0.3 else Delivery.WHARF if draw < 0.4 else delivery
+        # The channel VNACCS assigned at registration (demo mix, inferred: mostly green).
+        draw = carriage.random()
+        channel = CustomsChannel.GREEN if draw < 0.6 else CustomsChannel.YELLOW
+        channel = CustomsChannel.RED if draw >= 0.94 else channel
         return HistoricTrip(
             reference=reference,
             container=container,
@@ -729,6 +737,7 @@ class DemoBuilder:
             origin_province=province,
             planned_arrival=arrival,
             customs_declaration_number=customs,
+            customs_channel=channel if customs else "",
             created_at=created,
             lines=lines,
             steps=steps,

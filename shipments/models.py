@@ -19,6 +19,7 @@ from shipments.choices import (
     ComplianceClass,
     ContainerSize,
     Country,
+    CustomsChannel,
     Delivery,
     Direction,
     GoodsGroup,
@@ -54,7 +55,7 @@ class Enterprise(models.Model):
         _("compliance class"),
         max_length=20,
         choices=ComplianceClass.choices,
-        default=ComplianceClass.COMPLIANT,
+        default=ComplianceClass.MODERATE,
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -269,6 +270,14 @@ class Declaration(models.Model):
     customs_declaration_number = models.CharField(
         _("customs declaration number"), max_length=12, blank=True
     )
+    customs_channel = models.CharField(
+        _("customs channel (VNACCS)"),
+        max_length=1,
+        choices=CustomsChannel.choices,
+        blank=True,
+        default="",
+        help_text=_("As VNACCS assigned it at registration; empty until recorded."),
+    )
     origin_province = models.PositiveSmallIntegerField(
         _("origin province"), choices=province_choices, null=True, blank=True
     )
@@ -324,6 +333,10 @@ class Declaration(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(container__in=ContainerSize.values), name="decl_container_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(customs_channel="") | ~Q(customs_declaration_number=""),
+                name="decl_channel_has_number",
             ),
             models.CheckConstraint(
                 condition=Q(delivery__in=Delivery.values), name="decl_delivery_valid"

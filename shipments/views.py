@@ -30,7 +30,14 @@ from gates.choices import Flow
 from gates.models import Gate
 from shipments import lifecycle, panels, services
 from shipments import policy as rules
-from shipments.choices import TERMINAL_STATES, ContainerSize, Delivery, Direction, TruckState
+from shipments.choices import (
+    TERMINAL_STATES,
+    ContainerSize,
+    CustomsChannel,
+    Delivery,
+    Direction,
+    TruckState,
+)
 from shipments.models import Commodity, Declaration, Driver, Vehicle
 from shipments.provinces import province_choices
 from shipments.validators import normalize_plate
@@ -84,6 +91,7 @@ def _form_context(
         "directions": Direction.choices,
         "containers": ContainerSize.choices,
         "deliveries": Delivery.choices,
+        "customs_channels": CustomsChannel.choices,
         "flows": Flow.choices,
         "route_options": _route_options(),
         "drivers": Driver.objects.restrict(user, Action.CHANGE).order_by("full_name"),
@@ -126,6 +134,7 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
             "origin_province",
             "planned_arrival",
             "customs_declaration_number",
+            "customs_channel",
             "container",
             "delivery",
         )
@@ -142,6 +151,7 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         origin_province=fields["origin_province"] or None,
         planned_arrival=_parse_arrival(fields["planned_arrival"]),
         customs_declaration_number=fields["customs_declaration_number"],
+        customs_channel=fields["customs_channel"],
         container=fields["container"],
         delivery=fields["delivery"] or Delivery.BORDER,
         lines=[services.LineInput(**line) for line in lines],

@@ -1,17 +1,25 @@
 """Use cases of multi-agency clearance.
 
-A truck arriving at the yard gets its customs channel and one check per agency the rules require
+A truck arriving at the yard gets one check per agency the rules require, customs' on the
+VNACCS channel recorded for its declaration, with cuakhau's advisory risk result beside it
 (:func:`open_checks`, run by the lifecycle's ``arrive`` effect). Officers record inspections;
 when the last required check passes the declaration is cleared through the foundation's state
 machine, and the ``clear`` guard refuses any other way. Arguments are keyword-only.
 
 One module per kind of work: ``rules``, ``time_limits``, ``opening``, ``worklists``,
-``inspections``, ``documents``, ``selectivity`` (and ``common``); this package re-exports them,
+``inspections``, ``channels`` (the VNACCS channel), ``documents``, ``selectivity`` (and
+``common``); this package re-exports them,
 so callers keep writing ``clearance.services.do_...``.
 """
 
 from __future__ import annotations
 
+from clearance.services.channels import (
+    advice_report,
+    check_channel_input,
+    do_record_customs_channel,
+    waiting_for_channel,
+)
 from clearance.services.common import (
     PREVIEW_DAYS,
     SELECTIVITY,
@@ -32,19 +40,20 @@ from clearance.services.inspections import (
     _reject,
     _tell_declarant,
     do_escalate_to_full,
-    do_override_channel,
     do_record_inspection,
     post_clearance_audits,
 )
 from clearance.services.opening import (
     _clear_if_done,
     _new_check,
+    customs_check_kind,
     guard_clear,
     guard_reject,
     on_arrive,
     on_leave,
     open_backlog,
     open_checks,
+    sequence_inspection_clock,
 )
 from clearance.services.rules import (
     _applies,
@@ -101,11 +110,14 @@ __all__ = [
     "_tell_declarant",
     "_with_change",
     "active_selectivity_rules",
+    "advice_report",
+    "check_channel_input",
     "check_rule_input",
     "checklist",
     "checks_of",
+    "customs_check_kind",
     "do_escalate_to_full",
-    "do_override_channel",
+    "do_record_customs_channel",
     "do_record_inspection",
     "do_save_rule",
     "do_set_check_rule",
@@ -129,5 +141,7 @@ __all__ = [
     "random_selection_rate",
     "required_check_rules",
     "required_documents",
+    "sequence_inspection_clock",
+    "waiting_for_channel",
     "worklist",
 ]

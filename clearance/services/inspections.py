@@ -18,18 +18,15 @@ from accounts.scoping import Action, gate_ids
 from audit import services as audit
 from clearance import policy as rules
 from clearance.choices import (
-    CHANNEL_CHECK,
-    PENDING_STATUSES,
     RESULT_STATUS,
+    SPECIALISED_AGENCIES,
     Agency,
-    Channel,
     CheckKind,
     CheckStatus,
     InspectionResult,
 )
 from clearance.models import (
     Check,
-    CheckRule,
     Clearance,
     Inspection,
 )
@@ -41,8 +38,7 @@ from shipments.models import Declaration
 
 if TYPE_CHECKING:
     pass
-from clearance.services.opening import _clear_if_done, _new_check
-from clearance.services.time_limits import due_at
+from clearance.services.opening import _clear_if_done, sequence_inspection_clock
 from clearance.services.worklists import may_inspect
 
 
@@ -100,6 +96,11 @@ def do_record_inspection(*, check_id: int, actor: User, data: InspectionInput) -
                 _("This check is already closed: %s.") % CheckStatus(check.status).label,
                 code="check_closed",
             )
+        if check.kind == CheckKind.AWAITING_CHANNEL:
+            raise Conflict(
+                _("Record the VNACCS channel first: customs works on the channel it assigned."),
+                code="channel_missing",
+            )
         if declaration.state != TruckState.ARRIVED:
             raise Conflict(
                 _("The truck is %s; only a truck in the yard is inspected.")
@@ -137,6 +138,8 @@ def do_record_inspection(*, check_id: int, actor: User, data: InspectionInput) -
             },
             at=now,
         )
+        if check.agency in SPECIALISED_AGENCIES:
+            sequence_inspection_clock(declaration)
         if data.result == InspectionResult.FAIL:
             _reject(declaration, check, actor, inspection.notes)
         elif data.result == InspectionResult.PASS:
@@ -208,13 +211,9 @@ def do_escalate_to_full(*, check_id: int, actor: User, reason: str) -> Check:
             )
         before = {"kind": check.kind, "due_at": check.due_at.isoformat() if check.due_at else None}
         check.kind = CheckKind.FULL_INSPECTION
-        check.due_at = due_at(
-            gate=declaration.gate,
-            flow=declaration.flow,
-            start=check.opened_at,
-            kind=CheckKind.FULL_INSPECTION,
-        )
-        check.save(update_fields=["kind", "due_at"])
+        check.save(update_fields=["kind"])
+        sequence_inspection_clock(declaration)
+        check.refresh_from_db(fields=["due_at"])
         audit.record(
             action="check.escalated",
             obj=check,
@@ -230,83 +229,14 @@ def do_escalate_to_full(*, check_id: int, actor: User, reason: str) -> Check:
 
 
 def post_clearance_audits(*, actor: User, days: int = 90) -> QuerySet[Clearance]:
-    """Blue-channel declarations released in the last ``days`` days, for customs to audit."""
+    """Declarations released in the last ``days`` days that cuakhau's rules advise customs to
+    audit after clearance (a separate process, not a channel)."""
     if not policy.role_allows(actor, rules.SEE_SELECTIVITY):
         return Clearance.objects.none()
     since = timezone.now() - timedelta(days=days)
-    clearances = Clearance.objects.filter(channel=Channel.BLUE, opened_at__gte=since)
+    clearances = Clearance.objects.filter(post_clearance_audit=True, opened_at__gte=since)
     if actor.role == Role.CUSTOMS:
         clearances = clearances.filter(declaration__gate_id__in=gate_ids(actor))
     return clearances.select_related(
         "declaration", "declaration__enterprise", "declaration__gate"
     ).order_by("-opened_at")
-
-
-def do_override_channel(
-    *, declaration_id: int, actor: User, channel: str, reason: str
-) -> Clearance:
-    """A customs officer changes the channel, with a reason; the customs check follows it."""
-    errors: dict[str, list[str]] = {}
-    if channel not in Channel.values:
-        errors["channel"] = [_("Choose one of: %s.") % ", ".join(Channel.values)]
-    if not reason.strip():
-        errors["reason"] = [_("A reason is required.")]
-    if errors:
-        raise InvalidInput(_("The override has errors; see each field."), fields=errors)
-    now = timezone.now()
-    with transaction.atomic():
-        declaration = (
-            Declaration.objects.restrict(actor, Action.VIEW)
-            .select_for_update()
-            .filter(pk=declaration_id)
-            .first()
-        )
-        if declaration is None:
-            raise NotFound(_("No such declaration."))
-        policy.require(actor, rules.OVERRIDE_CHANNEL, declaration)
-        clearance = Clearance.objects.filter(declaration=declaration).first()
-        if clearance is None or declaration.state != TruckState.ARRIVED:
-            raise Conflict(
-                _("The channel can be changed only while the truck waits in the yard."),
-                code="not_in_yard",
-            )
-        if clearance.channel == channel:
-            raise InvalidInput(
-                _("The declaration is already in that channel."),
-                fields={"channel": [_("Choose a different channel.")]},
-            )
-        customs = Check.objects.select_for_update().filter(
-            declaration=declaration, agency=Agency.CUSTOMS
-        )
-        decided = customs.exclude(status__in=(*PENDING_STATUSES, CheckStatus.WITHDRAWN))
-        if decided.filter(inspections__officer__isnull=False).exists():
-            raise Conflict(
-                _("Customs has already recorded its finding on this truck."),
-                code="customs_decided",
-            )
-        before = clearance.channel
-        customs.exclude(status=CheckStatus.WITHDRAWN).update(
-            status=CheckStatus.WITHDRAWN, closed_at=now
-        )
-        rule = CheckRule.objects.filter(agency=Agency.CUSTOMS, is_active=True).first()
-        _new_check(
-            declaration=declaration,
-            agency=Agency.CUSTOMS,
-            kind=CHANNEL_CHECK[channel],
-            rule=rule,
-            at=now,
-        )
-        clearance.channel = channel
-        clearance.override_reason = reason.strip()
-        clearance.overridden_by = actor
-        clearance.save(update_fields=["channel", "override_reason", "overridden_by"])
-        audit.record(
-            action="clearance.channel_overridden",
-            obj=clearance,
-            actor=actor,
-            before={"channel": before},
-            after={"channel": channel, "reason": reason.strip()},
-            at=now,
-        )
-        _clear_if_done(declaration, actor)
-    return clearance

@@ -16,7 +16,10 @@ from clearance import selectivity
 from clearance.choices import (
     AGENCY_ROLE,
     CHANNEL_CHECK,
+    FROM_VNACCS,
+    INSPECTIONS,
     PENDING_STATUSES,
+    SPECIALISED_AGENCIES,
     Agency,
     CheckKind,
     CheckStatus,
@@ -64,15 +67,18 @@ def _new_check(
         perishable=declaration.perishable,
         opened_at=at,
     )
-    if kind == CheckKind.RELEASE:
-        # Green and blue: customs releases on the channel alone; the record says so.
+    if kind == CheckKind.AWAITING_CHANNEL:
+        # No VNACCS channel recorded yet: customs cannot start; no time limit runs.
+        check.save()
+    elif kind == CheckKind.RELEASE:
+        # Green: customs releases on the channel alone; the record says so.
         check.status = CheckStatus.PASSED
         check.closed_at = at
         check.save()
         Inspection.objects.create(
             check_record=check,
             result=InspectionResult.PASS,
-            notes=str(gettext_lazy("Released by selectivity, no inspection.")),
+            notes=str(gettext_lazy("Green channel (VNACCS 1): released, no inspection.")),
             started_at=at,
             finished_at=at,
             officer_label=SELECTIVITY,
@@ -83,35 +89,75 @@ def _new_check(
     return check
 
 
+def customs_check_kind(channel: str) -> str:
+    """The customs check a legal channel opens; waiting while no VNACCS channel is recorded."""
+    return CHANNEL_CHECK[channel] if channel else CheckKind.AWAITING_CHANNEL
+
+
+def sequence_inspection_clock(declaration: Declaration) -> None:
+    """A red-channel inspection's time limit runs from the result of the specialised checks
+    (plant or animal quarantine): while one is pending the inspection has no due time; once
+    the last has its result, the limit counts from then (or from when the inspection opened,
+    if later). Runs inside the caller's transaction."""
+    checks = list(
+        Check.objects.select_for_update()
+        .filter(declaration=declaration)
+        .exclude(status=CheckStatus.WITHDRAWN)
+    )
+    specialised = [c for c in checks if c.agency in SPECIALISED_AGENCIES]
+    waiting = any(c.is_pending for c in specialised)
+    results = [c.closed_at for c in specialised if c.closed_at is not None]
+    for check in checks:
+        if check.agency != Agency.CUSTOMS or check.kind not in INSPECTIONS or not check.is_pending:
+            continue
+        due = None
+        if not waiting:
+            due = due_at(
+                gate=declaration.gate,
+                flow=declaration.flow,
+                start=max([check.opened_at, *results]),
+                kind=check.kind,
+            )
+        if due != check.due_at:
+            check.due_at = due
+            check.save(update_fields=["due_at"])
+
+
 def open_checks(declaration: Declaration, at: datetime | None = None) -> Clearance:
-    """Assign the customs channel and open every required check. Runs inside the caller's
-    transaction, with the declaration already locked by it."""
+    """Open every required check, the customs one on the declaration's VNACCS channel (or
+    waiting for it), and record cuakhau's advisory risk result beside it. Runs inside the
+    caller's transaction, with the declaration already locked by it."""
     at = at or declaration.state_changed_at
     facts = facts_for(Declaration.objects.filter(pk=declaration.pk))[0]
     assignment = selectivity.assign(
         facts, active_selectivity_rules(), price_ranges(), _selectivity_secret()
     )
+    channel = FROM_VNACCS.get(declaration.customs_channel, "")
     clearance = Clearance.objects.create(
         declaration=declaration,
-        channel=assignment.channel,
-        assigned_channel=assignment.channel,
+        channel=channel,
+        advised_channel=assignment.channel,
+        post_clearance_audit=assignment.post_audit,
         explanation=[hit.as_json() for hit in assignment.hits],
         opened_at=at,
     )
     checks = []
     headings = [line.hs_heading for line in facts.lines]
     for rule in required_check_rules(direction=declaration.direction, headings=headings):
-        kind = CHANNEL_CHECK[assignment.channel] if rule.agency == Agency.CUSTOMS else rule.kind
+        kind = customs_check_kind(channel) if rule.agency == Agency.CUSTOMS else rule.kind
         checks.append(
             _new_check(declaration=declaration, agency=rule.agency, kind=kind, rule=rule, at=at)
         )
+    sequence_inspection_clock(declaration)
     audit.record(
         action="clearance.opened",
         obj=clearance,
         actor_label=SYSTEM,
         after={
             "declaration": declaration.reference,
-            "channel": assignment.channel,
+            "channel": channel,
+            "advised_channel": assignment.channel,
+            "post_clearance_audit": assignment.post_audit,
             "checks": [{"agency": c.agency, "kind": c.kind, "status": c.status} for c in checks],
         },
         at=at,

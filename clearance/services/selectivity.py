@@ -21,7 +21,7 @@ from clearance import policy as rules
 from clearance import selectivity
 from clearance.choices import (
     SEVERITY,
-    Channel,
+    RuleTarget,
 )
 from clearance.models import (
     CheckRule,
@@ -85,8 +85,8 @@ def check_rule_input(data: RuleInput, *, existing: SelectivityRule | None) -> Se
         errors["description"] = [_("Describe what the rule looks for.")]
     elif len(description) > 300:
         errors["description"] = [_("At most 300 characters.")]
-    if data.channel not in (Channel.YELLOW, Channel.RED, Channel.BLUE):
-        errors["channel"] = [_("Choose yellow, red or blue.")]
+    if data.channel not in RuleTarget.values:
+        errors["channel"] = [_("Choose yellow, red or post-clearance audit.")]
     rate: Decimal | None
     try:
         rate = parse_decimal(data.rate, language=data.number_language, places=4)
@@ -147,10 +147,11 @@ def _with_change(rule: SelectivityRule) -> list[SelectivityRule]:
 
 
 def random_selection_rate(rules: Iterable[SelectivityRule]) -> float:
-    """The chance that a declaration no targeted rule picks is still inspected (not green)."""
+    """The chance that a declaration no targeted rule picks is still checked at the gate
+    (yellow or red; post-clearance audit happens after release)."""
     miss = 1.0
     for rule in rules:
-        if rule.is_random and rule.channel != Channel.GREEN:
+        if rule.is_random and rule.channel in (RuleTarget.YELLOW, RuleTarget.RED):
             miss *= 1.0 - float(rule.rate)
     return 1.0 - miss
 

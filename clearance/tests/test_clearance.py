@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from audit.services import verify_chain
 from clearance import services
-from clearance.choices import Agency, Channel, CheckKind, CheckStatus, InspectionResult
+from clearance.choices import TO_VNACCS, Agency, Channel, CheckKind, CheckStatus, InspectionResult
 from clearance.models import Check, CheckRule, Clearance
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from cuakhau.testing import World, declare, officer_for, pass_checks, walk_to
+from cuakhau.testing import World, customs_number, declare, officer_for, pass_checks, walk_to
 from gates.models import HoursException
 from gates.services import hours_on
 from notifications.models import Notification
@@ -47,17 +48,14 @@ def test_arrival_opens_the_checks_the_rules_require(world: World) -> None:
     agencies = set(fruit.checks.values_list("agency", flat=True))
     assert agencies == {Agency.CUSTOMS, Agency.PLANT_QUARANTINE, Agency.BORDER_GUARD}
     clearance = Clearance.objects.get(declaration=fruit)
+    # No VNACCS channel was recorded: customs waits for it; cuakhau's rules only advise.
     customs = _check(fruit, Agency.CUSTOMS)
-    expected_kind = {
-        Channel.GREEN: CheckKind.RELEASE,
-        Channel.BLUE: CheckKind.RELEASE,
-        Channel.YELLOW: CheckKind.DOCUMENTS,
-        Channel.RED: CheckKind.PARTIAL_INSPECTION,
-    }[clearance.channel]
-    assert customs.kind == expected_kind
+    assert customs.kind == CheckKind.AWAITING_CHANNEL and customs.due_at is None
+    assert clearance.channel == ""
+    assert clearance.advised_channel in Channel.values
     # Every matching rule is explained with its rate and this declaration's draw.
     codes = {hit["rule"] for hit in clearance.explanation}
-    assert {"random-red", "random-yellow", "random-blue"} <= codes
+    assert {"random-red", "random-yellow", "random-post-audit"} <= codes
 
     fish = _arrived(
         world,
@@ -93,7 +91,8 @@ def test_arrival_opens_the_checks_the_rules_require(world: World) -> None:
 
 
 def test_cleared_only_after_every_required_check_and_then_automatically(world: World) -> None:
-    declaration = _arrived(world)
+    declaration = _arrived(world, customs_declaration_number=customs_number(), customs_channel="2")
+    assert _check(declaration, Agency.CUSTOMS).kind == CheckKind.DOCUMENTS
     # Customs cannot clear by hand while quarantine and the border guard have not passed it.
     with pytest.raises(Conflict) as refused, translation.override("en"):
         shipments.do_transition(
@@ -199,48 +198,88 @@ def test_bad_inspection_input_names_the_field_and_changes_nothing(world: World) 
     assert not check.inspections.exists()
 
 
-def test_customs_override_changes_the_channel_with_a_reason(world: World) -> None:
+def test_the_vnaccs_channel_is_recorded_then_corrected_with_a_reason(world: World) -> None:
     declaration = _arrived(world)
-    clearance = declaration.clearance
-    target = Channel.RED if clearance.channel != Channel.RED else Channel.YELLOW
-    with pytest.raises(InvalidInput) as no_reason:
-        services.do_override_channel(
-            declaration_id=declaration.pk, actor=world.customs_hn, channel=target, reason=""
+    customs = _check(declaration, Agency.CUSTOMS)
+    # Customs cannot inspect before the channel VNACCS assigned is known.
+    with pytest.raises(Conflict) as waiting:
+        _inspect(customs, world.customs_hn, InspectionResult.PASS)
+    assert waiting.value.code == "channel_missing"
+    number = customs_number()
+    with pytest.raises(InvalidInput) as bad:
+        services.do_record_customs_channel(
+            actor=world.customs_hn, reference=declaration.reference, channel="4", number="12"
         )
-    assert "reason" in no_reason.value.fields
+    assert set(bad.value.fields) == {"customs_channel", "customs_declaration_number"}
     with pytest.raises(NotAllowed):
-        services.do_override_channel(
-            declaration_id=declaration.pk, actor=world.quarantine_hn, channel=target, reason="x"
+        services.do_record_customs_channel(
+            actor=world.quarantine_hn, reference=declaration.reference, channel="2", number=number
         )
     with pytest.raises(NotFound):
-        services.do_override_channel(
-            declaration_id=declaration.pk, actor=world.customs_cm, channel=target, reason="x"
+        services.do_record_customs_channel(
+            actor=world.customs_cm, reference=declaration.reference, channel="2", number=number
         )
-    services.do_override_channel(
-        declaration_id=declaration.pk,
+    # The declarant records what VNACCS assigned: yellow; customs now checks documents.
+    services.do_record_customs_channel(
+        actor=world.owner, reference=declaration.reference, channel="2", number=number
+    )
+    declaration.refresh_from_db()
+    assert (declaration.customs_channel, declaration.customs_declaration_number) == ("2", number)
+    assert declaration.clearance.channel == Channel.YELLOW
+    assert _check(declaration, Agency.CUSTOMS).kind == CheckKind.DOCUMENTS
+    # A correction needs a reason; customs turns it red (an inspection) and it is audited.
+    with pytest.raises(InvalidInput) as no_reason:
+        services.do_record_customs_channel(
+            actor=world.customs_hn, reference=declaration.reference, channel="3"
+        )
+    assert "reason" in no_reason.value.fields
+    services.do_record_customs_channel(
         actor=world.customs_hn,
-        channel=target,
-        reason="Tip-off from the Chinese side",
+        reference=declaration.reference,
+        channel="3",
+        reason="VNACCS changed the channel after a tip-off",
     )
-    clearance.refresh_from_db()
-    assert clearance.channel == target
-    assert clearance.overridden_by == world.customs_hn
-    customs = Check.objects.get(
-        declaration=declaration, agency=Agency.CUSTOMS, status=CheckStatus.OPEN
-    )
-    assert customs.kind in (CheckKind.PARTIAL_INSPECTION, CheckKind.DOCUMENTS)
-    assert customs.due_at is not None
-    event = AuditEvent.objects.get(action="clearance.channel_overridden")
-    assert event.after["reason"] == "Tip-off from the Chinese side"
+    declaration.refresh_from_db()
+    assert declaration.clearance.channel == Channel.RED
+    assert declaration.clearance.overridden_by == world.customs_hn
+    events = AuditEvent.objects.filter(action="declaration.customs_channel").order_by("seq")
+    assert [(e.before["customs_channel"], e.after["customs_channel"]) for e in events] == [
+        ("", "2"),
+        ("2", "3"),
+    ]
+    assert events.last().after["reason"] == "VNACCS changed the channel after a tip-off"
     # Once customs has recorded a finding the channel is settled.
-    _inspect(customs, world.customs_hn, InspectionResult.PASS)
+    quarantine = _check(declaration, Agency.PLANT_QUARANTINE)
+    _inspect(quarantine, world.quarantine_hn, InspectionResult.PASS)
+    red = _check(declaration, Agency.CUSTOMS)
+    _inspect(red, world.customs_hn, InspectionResult.PASS)
     with pytest.raises(Conflict):
-        services.do_override_channel(
-            declaration_id=declaration.pk,
+        services.do_record_customs_channel(
             actor=world.customs_hn,
-            channel=Channel.GREEN,
+            reference=declaration.reference,
+            channel="1",
             reason="changed my mind",
         )
+
+
+def test_a_red_inspections_clock_starts_when_quarantine_has_its_result(world: World) -> None:
+    """Where a specialised check such as quarantine applies, the physical inspection's time
+    limit runs from its result (docs/sources.md, "Customs channels")."""
+    declaration = _arrived(world, customs_declaration_number=customs_number(), customs_channel="3")
+    red = _check(declaration, Agency.CUSTOMS)
+    assert red.kind == CheckKind.PARTIAL_INSPECTION
+    assert red.due_at is None
+    quarantine = _check(declaration, Agency.PLANT_QUARANTINE)
+    _inspect(quarantine, world.quarantine_hn, InspectionResult.PASS)
+    red.refresh_from_db()
+    quarantine.refresh_from_db()
+    assert red.due_at is not None
+    assert red.due_at == services.due_at(
+        gate=declaration.gate, flow=declaration.flow, start=quarantine.closed_at, kind=red.kind
+    )
+    # Without a specialised check the clock runs from arrival.
+    steel = _red(world)
+    assert _check(steel, Agency.CUSTOMS).due_at is not None
 
 
 def test_the_board_switches_the_health_check_on(world: World) -> None:
@@ -320,12 +359,20 @@ def test_demo_backlog_gets_its_checks(world: World) -> None:
 
 
 def _red(world: World) -> Declaration:
-    declaration = _arrived(world)
-    if declaration.clearance.channel != Channel.RED:
-        services.do_override_channel(
-            declaration_id=declaration.pk, actor=world.customs_hn, channel=Channel.RED, reason="x"
-        )
-    return declaration
+    """Steel registered in the red channel: no quarantine, so the inspection's clock runs."""
+    return _arrived(
+        world,
+        customs_declaration_number=customs_number(),
+        customs_channel="3",
+        lines=[
+            shipments.LineInput(
+                commodity="hot-rolled-steel",
+                hs_heading="7208",
+                weight_kg="25000",
+                value_usd="15000",
+            )
+        ],
+    )
 
 
 def test_customs_widens_a_partial_inspection_to_a_full_one(world: World) -> None:
@@ -351,16 +398,39 @@ def test_customs_widens_a_partial_inspection_to_a_full_one(world: World) -> None
         services.do_escalate_to_full(check_id=check.pk, actor=world.customs_hn, reason="again")
 
 
-def test_blue_channel_trucks_are_listed_for_post_clearance_audit(world: World) -> None:
+def test_no_blue_channel_post_clearance_audit_is_a_separate_list(world: World) -> None:
+    assert "blue" not in Channel.values
     declaration = _arrived(world)
-    if declaration.clearance.channel != Channel.BLUE:
-        services.do_override_channel(
-            declaration_id=declaration.pk,
-            actor=world.customs_hn,
-            channel=Channel.BLUE,
-            reason="audit sample",
-        )
+    assert services.post_clearance_audits(actor=world.customs_hn).count() == 0
+    # Advice for post-clearance audit comes from cuakhau's rules, beside the channel.
+    Clearance.objects.filter(declaration=declaration).update(post_clearance_audit=True)
     listed = list(services.post_clearance_audits(actor=world.customs_hn))
     assert [c.declaration_id for c in listed] == [declaration.pk]
     assert list(services.post_clearance_audits(actor=world.customs_cm)) == []
     assert list(services.post_clearance_audits(actor=world.quarantine_hn)) == []
+
+
+def test_the_report_shows_where_the_advice_and_vnaccs_disagree(world: World) -> None:
+    trucks = [_arrived(world) for _ in range(3)]
+    advised = [t.clearance.advised_channel for t in trucks]
+    # VNACCS agrees with the advice on the first truck and not on the other two.
+    codes = [TO_VNACCS[advised[0]]] + [
+        TO_VNACCS[Channel.RED if a != Channel.RED else Channel.YELLOW] for a in advised[1:]
+    ]
+    for truck, code in zip(trucks, codes, strict=True):
+        services.do_record_customs_channel(
+            actor=world.customs_hn, reference=truck.reference, channel=code, number=customs_number()
+        )
+    report = services.advice_report(actor=world.customs_hn)
+    assert (report["total"], report["agree"]) == (3, 1)
+    assert {c.declaration_id for c in report["disagreeing"]} == {t.pk for t in trucks[1:]}
+    assert sum(report["counts"].values()) == 3
+    with pytest.raises(NotAllowed):
+        services.advice_report(actor=world.quarantine_hn)
+    assert services.advice_report(actor=world.customs_cm)["total"] == 0
+    web = Client()
+    web.force_login(world.customs_hn)
+    page = web.get("/clearance/advice/").content.decode()
+    for truck in trucks[1:]:
+        assert truck.reference in page
+    assert trucks[0].reference not in page

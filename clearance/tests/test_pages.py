@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from clearance import services
 from clearance.choices import Agency, CheckStatus
 from clearance.models import Check
-from cuakhau.testing import World, declare, walk_to
+from cuakhau.testing import World, declare, record_channel, walk_to
 from shipments.choices import TruckState
 
 pytestmark = pytest.mark.django_db
@@ -29,14 +28,18 @@ def test_each_officer_sees_a_form_for_their_own_check_only(world: World) -> None
     page = _page(world.quarantine_hn, declaration.reference)
     assert f"/checks/{quarantine.pk}/inspect/" in page
     assert f"/checks/{guard.pk}/inspect/" not in page
-    assert "override-channel" not in page
+    assert 'id="record-channel"' not in page
     owner_page = _page(world.owner, declaration.reference)
     assert "/inspect/" not in owner_page
     assert 'id="channel"' in owner_page
-    assert "Why this channel" not in owner_page and "Vì sao phân luồng" not in owner_page
+    assert 'id="risk-advice"' not in owner_page
+    # The declarant records the channel VNACCS assigned; customs does too, and sees cuakhau's
+    # own risk advice beside it, never labelled the channel.
+    assert 'id="record-channel"' in owner_page
     customs_page = _page(world.customs_hn, declaration.reference)
-    assert "override-channel" in customs_page
-    assert "Vì sao phân luồng này" in customs_page
+    assert 'id="record-channel"' in customs_page
+    assert 'id="risk-advice"' in customs_page
+    assert "không phải là luồng" in customs_page
     # The checklist names the phytosanitary certificate for fruit.
     assert "Giấy chứng nhận kiểm dịch thực vật" in owner_page
     # Not the yard operator's business, and not a driver's.
@@ -86,10 +89,7 @@ def test_board_switches_checks_on_the_rules_page(world: World) -> None:
 
 def test_customs_widens_a_red_inspection_from_the_page(world: World) -> None:
     declaration = walk_to(declare(world), world, TruckState.ARRIVED)
-    if declaration.clearance.channel != "red":
-        services.do_override_channel(
-            declaration_id=declaration.pk, actor=world.customs_hn, channel="red", reason="x"
-        )
+    record_channel(declaration, world, "3")
     check = Check.objects.get(declaration=declaration, agency=Agency.CUSTOMS, status="open")
     url = f"/clearance/declarations/{declaration.reference}/checks/{check.pk}/escalate/"
     assert url in _page(world.customs_hn, declaration.reference)

@@ -16,7 +16,7 @@ from clearance.choices import Agency, CheckStatus
 from clearance.models import Check, SelectivityRule
 from conftest import client_for
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed
-from cuakhau.testing import World, declare, walk_to
+from cuakhau.testing import World, customs_number, declare, walk_to
 from shipments.choices import TruckState
 from shipments.models import Declaration
 from shipments.services import LineInput
@@ -84,7 +84,9 @@ def test_saving_a_rule_is_audited_and_applies_to_the_next_arrival(world: World) 
     event = AuditEvent.objects.get(action="selectivity_rule.created")
     assert event.after["rate"] == "1"
     declaration = walk_to(declare(world), world, TruckState.ARRIVED)
-    assert declaration.clearance.channel == "red"
+    # The rule applies to cuakhau's advice; the legal channel is VNACCS's (none recorded).
+    assert declaration.clearance.advised_channel == "red"
+    assert declaration.clearance.channel == ""
     services.do_save_rule(
         actor=world.customs_admin, data=_rule(rate="0", is_active=False), creating=False
     )
@@ -116,7 +118,7 @@ def test_bad_rules_are_refused_field_by_field(world: World) -> None:
 
 
 def test_the_random_minimum_cannot_be_switched_off(world: World) -> None:
-    for code in ("random-yellow", "random-blue"):
+    for code in ("random-yellow", "random-post-audit"):
         rule = SelectivityRule.objects.get(code=code)
         services.do_save_rule(
             actor=world.customs_admin,
@@ -157,35 +159,42 @@ def _arrived_fruit(world: World) -> Declaration:
     return walk_to(declare(world), world, TruckState.ARRIVED)
 
 
-def test_api_channel_override_and_declarant_view(world: World) -> None:
+def test_api_records_the_vnaccs_channel_and_the_declarant_view(world: World) -> None:
     declaration = _arrived_fruit(world)
     ref = declaration.reference
-    target = "red" if declaration.clearance.channel != "red" else "yellow"
-    missing = client_for(world.customs_hn).post(
-        f"/api/v1/clearances/{ref}/channel/", {"channel": target}, format="json"
-    )
+    url = f"/api/v1/clearances/{ref}/channel/"
+    number = customs_number()
+    missing = client_for(world.customs_hn).post(url, {"customs_channel": "2"}, format="json")
     assert missing.status_code == 400
-    assert "reason" in missing.json()["error"]["fields"]
-    for who in (world.owner, world.quarantine_hn, world.customs_cm, world.board):
+    assert "customs_declaration_number" in missing.json()["error"]["fields"]
+    blue = client_for(world.customs_hn).post(
+        url, {"customs_channel": "blue", "customs_declaration_number": number}, format="json"
+    )
+    assert blue.status_code == 400 and "customs_channel" in blue.json()["error"]["fields"]
+    for who in (world.quarantine_hn, world.customs_cm, world.board, world.outsider):
         refused = client_for(who).post(
-            f"/api/v1/clearances/{ref}/channel/",
-            {"channel": target, "reason": "x"},
-            format="json",
+            url, {"customs_channel": "2", "customs_declaration_number": number}, format="json"
         )
         assert refused.status_code in (403, 404)
-    done = client_for(world.customs_hn).post(
-        f"/api/v1/clearances/{ref}/channel/",
-        {"channel": target, "reason": "Risk alert"},
-        format="json",
+    done = client_for(world.owner).post(
+        url, {"customs_channel": "2", "customs_declaration_number": number}, format="json"
     )
     assert done.status_code == 200
-    assert done.json()["channel"] == target
-    assert "explanation" in done.json()
+    assert done.json() == {
+        "declaration": ref,
+        "customs_channel": "2",
+        "customs_declaration_number": number,
+    }
     mine = client_for(world.owner).get(f"/api/v1/clearances/{ref}/").json()
-    assert mine["channel"] == target
-    # The declarant learns the channel, not which risk rules picked the truck.
-    assert "explanation" not in mine
+    assert mine["channel"] == "yellow"
+    # The declarant learns the channel, not what cuakhau's risk rules advised or why.
+    assert "explanation" not in mine and "advised_channel" not in mine
     assert {c["agency"] for c in mine["checks"]} >= {"customs", "plant_quarantine"}
+    theirs = client_for(world.customs_hn).get(f"/api/v1/clearances/{ref}/").json()
+    assert theirs["advised_channel"] in ("green", "yellow", "red")
+    assert "explanation" in theirs
+    declared = client_for(world.owner).get(f"/api/v1/declarations/{ref}/").json()
+    assert declared["customs_channel"] == "2"
 
 
 def test_api_inspection_errors_are_in_the_callers_language(world: World) -> None:

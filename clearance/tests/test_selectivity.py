@@ -69,7 +69,9 @@ def _population(seed: int, n: int = N) -> list[DeclarationFacts]:
         per_tonne = (low + high) / 2 * Decimal(rng.uniform(0.8, 1.2))
         if rng.random() < 0.04:
             per_tonne = low * Decimal("0.5")
-        klass = rng.choices(["priority", "compliant", "non_compliant"], weights=[10, 80, 10])[0]
+        klass = rng.choices(
+            ["priority", "high", "moderate", "low", "non_compliant"], weights=[5, 25, 50, 10, 10]
+        )[0]
         out.append(
             DeclarationFacts(
                 reference=f"T{seed}-{i:05d}",
@@ -106,7 +108,8 @@ def test_shares_converge_to_the_expected_rates() -> None:
 
 def test_random_minimum_holds_for_declarations_no_targeted_rule_picks() -> None:
     rules = _rules()
-    random_rules = [r for r in rules if not _has_criteria(r)]
+    # Post-clearance audit happens after release: only yellow and red rules check at the gate.
+    random_rules = [r for r in rules if not _has_criteria(r) and r.channel in SEVERITY]
     targeted = [r for r in rules if _has_criteria(r)]
     population = _population(seed=2)
     plain = [f for f in population if not any(matches(r, f, PRICES) for r in targeted)]
@@ -191,9 +194,9 @@ rule_strategy = st.builds(
         }
     ),
     st.text("abcdefgh", min_size=1, max_size=6),
-    st.sampled_from(["yellow", "red", "blue"]),
+    st.sampled_from(["yellow", "red", "post_audit"]),
     st.integers(0, 100),
-    st.lists(st.sampled_from(["priority", "compliant", "non_compliant"]), max_size=2),
+    st.lists(st.sampled_from(["priority", "high", "moderate", "low", "non_compliant"]), max_size=2),
     st.lists(st.sampled_from(["08", "0810", "03", "85"]), max_size=2),
 )
 
@@ -210,8 +213,11 @@ def test_channel_is_the_strictest_selected_and_probabilities_are_a_distribution(
     for facts in _population(seed, n=5):
         assignment = assign(facts, rules, PRICES, secret)
         selected = [hit.channel for hit in assignment.hits if hit.selected]
-        strictest = max(selected, key=SEVERITY.__getitem__, default=Channel.GREEN)
+        channels = [c for c in selected if c in SEVERITY]
+        strictest = max(channels, key=SEVERITY.__getitem__, default=Channel.GREEN)
         assert assignment.channel == strictest
+        # Post-clearance audit is never a channel: it is a flag beside it.
+        assert assignment.post_audit == ("post_audit" in selected)
         # Reproducible: the same declaration and key always fall the same way.
         assert assign(facts, rules, PRICES, secret) == assignment
         probabilities = channel_probabilities(facts, rules, PRICES)

@@ -15,7 +15,7 @@ from clearance.choices import Agency
 from clearance.models import Check, Document
 from conftest import client_for
 from cuakhau.errors import Conflict, InvalidInput, NotFound
-from cuakhau.testing import World, declare, walk_to
+from cuakhau.testing import World, customs_number, declare, walk_to
 from shipments import services as shipments
 from shipments.choices import TruckState
 from shipments.models import Declaration
@@ -42,11 +42,10 @@ def _chi_ma(world: World) -> Declaration:
 def test_an_officer_at_chi_ma_sees_nothing_of_tan_thanh(world: World) -> None:
     tan_thanh = _arrived(world)
     chi_ma = _chi_ma(world)
-    if chi_ma.clearance.channel != "red":
-        # Make sure customs at Chi Ma has something to do, whatever the draws.
-        services.do_override_channel(
-            declaration_id=chi_ma.pk, actor=world.admin, channel="red", reason="for the test"
-        )
+    # Customs at Chi Ma has something to do: the channel VNACCS assigned is red.
+    services.do_record_customs_channel(
+        actor=world.admin, reference=chi_ma.reference, channel="3", number=customs_number()
+    )
     seen_cm = list(services.worklist(actor=world.customs_cm))
     assert {c.declaration_id for c in seen_cm} == {chi_ma.pk}
     assert all(c.declaration_id != tan_thanh.pk for c in seen_cm)

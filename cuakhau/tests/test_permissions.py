@@ -14,7 +14,7 @@ from django.utils import timezone
 from clearance import services as clearance
 from clearance.models import Check
 from conftest import client_for
-from cuakhau.testing import World, declaration_payload, declare, walk_to
+from cuakhau.testing import World, customs_number, declaration_payload, declare, walk_to
 from shipments.models import Declaration
 
 pytestmark = pytest.mark.django_db
@@ -96,15 +96,25 @@ def _guard_check(world: World, declaration: Declaration) -> Check:
 
 def _red_customs_check(world: World, declaration: Declaration) -> Check:
     declaration = _arrived(world, declaration)
-    if declaration.clearance.channel != "red":
-        clearance.do_override_channel(
-            declaration_id=declaration.pk, actor=world.admin, channel="red", reason="test"
+    if declaration.customs_channel != "3":
+        clearance.do_record_customs_channel(
+            actor=world.admin,
+            reference=declaration.reference,
+            channel="3",
+            number=declaration.customs_declaration_number or customs_number(),
+            reason="test",
         )
     return Check.objects.get(declaration=declaration, agency="customs", status="open")
 
 
-def _other_channel() -> str:
-    return "yellow" if Declaration.objects.get().clearance.channel == "red" else "red"
+def _other_channel() -> dict[str, str]:
+    """A VNACCS channel different from the one recorded, with the number it needs."""
+    declaration = Declaration.objects.get()
+    return {
+        "customs_channel": "2" if declaration.customs_channel == "3" else "3",
+        "customs_declaration_number": declaration.customs_declaration_number or customs_number(),
+        "reason": "VNACCS changed it",
+    }
 
 
 def _document(world: World, declaration: Declaration) -> int:
@@ -219,7 +229,7 @@ ENDPOINTS = {
             "name": "Công ty Mới",
             "country": "VN",
             "tax_code": "0100109106",
-            "compliance_class": "compliant",
+            "compliance_class": "moderate",
         },
     ),
     "vehicles list": Endpoint(
@@ -279,11 +289,11 @@ ENDPOINTS = {
         lambda w, d: f"/api/v1/clearances/{_arrived(w, d).reference}/",
         {"owner", "customs_hn", "quarantine_hn", "guard_hn", "board"},
     ),
-    "channel override": Endpoint(
+    "channel record": Endpoint(
         "post",
         lambda w, d: f"/api/v1/clearances/{_arrived(w, d).reference}/channel/",
-        {"customs_hn"},
-        lambda w, p: {"channel": _other_channel(), "reason": "risk alert"},
+        {"owner", "customs_hn"},
+        lambda w, p: _other_channel(),
     ),
     "documents list": Endpoint(
         "get",
@@ -590,6 +600,7 @@ WEB = {
     "/declarations/new/": {"owner", "outsider"},
     "/clearance/": {"customs_hn", "quarantine_hn", "guard_hn", "customs_cm", "board"},
     "/clearance/selectivity/": {"customs_hn", "customs_cm", "customs_admin"},
+    "/clearance/advice/": {"customs_hn", "customs_cm", "customs_admin"},
     "/clearance/selectivity/new/": {"customs_admin"},
     "/clearance/rules/": SIGNED_IN,
     "/notifications/": SIGNED_IN,

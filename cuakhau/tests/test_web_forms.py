@@ -149,9 +149,9 @@ FORMS: dict[str, Form] = {
         lambda w, d: {"check": _red_customs_check(w, d).pk},
     ),
     "clearance/declarations/<str:reference>/channel/": Form(
-        {"customs_hn"},
+        {"owner", "customs_hn"},
         lambda w, d, s: f"/clearance/declarations/{d.reference}/channel/",
-        lambda w, p, s: {"channel": "yellow", "reason": "documents only"},
+        lambda w, p, s: {"customs_channel": "2", "reason": "documents only"},
         lambda w, d: {"check": _red_customs_check(w, d).pk},
     ),
     "clearance/declarations/<str:reference>/documents/": Form(

@@ -25,6 +25,7 @@ from shipments import policy as rules
 from shipments.choices import (
     FIXED_FLOW,
     ContainerSize,
+    CustomsChannel,
     Delivery,
     Direction,
     TruckState,
@@ -69,6 +70,8 @@ class DeclarationInput:
     origin_province: Any = None
     planned_arrival: datetime | None = None
     customs_declaration_number: str = ""
+    #: The channel VNACCS assigned at registration (1, 2, 3): it needs the number beside it.
+    customs_channel: str = ""
     container: str = ""
     delivery: str = Delivery.BORDER
     lines: Sequence[LineInput] = field(default_factory=list)
@@ -121,6 +124,7 @@ class _CleanDeclaration:
     origin_province: int | None
     planned_arrival: datetime
     customs_declaration_number: str
+    customs_channel: str
     container: str
     delivery: str
     lines: list[_CleanLine]
@@ -292,6 +296,17 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
         else:
             if Declaration.objects.filter(customs_declaration_number=customs_number).exists():
                 errors.add("customs_declaration_number", _("This number is already used."))
+    channel = str(data.customs_channel or "").strip()
+    if channel and channel not in CustomsChannel.values:
+        errors.add(
+            "customs_channel",
+            _("Give the channel code VNACCS assigned: 1 (green), 2 (yellow) or 3 (red)."),
+        )
+    elif channel and not data.customs_declaration_number:
+        errors.add(
+            "customs_declaration_number",
+            _("Give the customs declaration number the channel was assigned to (12 digits)."),
+        )
 
     _check_carriage(data.container, data.delivery, data.direction, errors)
     lines = _check_lines(data.lines, errors, data.number_language)
@@ -315,6 +330,7 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
         origin_province=province,
         planned_arrival=arrival,
         customs_declaration_number=customs_number,
+        customs_channel=channel,
         container=data.container,
         delivery=data.delivery,
         lines=lines,

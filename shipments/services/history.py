@@ -49,6 +49,7 @@ class HistoricTrip:
     steps: Sequence[tuple[str, datetime, str]]  # (transition, at, actor label)
     container: str = ""
     delivery: str = Delivery.BORDER
+    customs_channel: str = ""  # VNACCS code 1/2/3, with a customs declaration number
 
 
 def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
@@ -86,6 +87,7 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
                 trailer_id=None,
                 driver_id=trip.driver.pk,
                 customs_declaration_number=trip.customs_declaration_number,
+                customs_channel=trip.customs_channel if trip.customs_declaration_number else "",
                 origin_province=trip.origin_province,
                 container=trip.container,
                 delivery=trip.delivery,

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from clearance.choices import Agency, CheckStatus, InspectionResult
 from clearance.models import Check
 from clearance.services import InspectionInput, do_record_inspection
-from cuakhau.testing import World, declare, officer_for, walk_to
+from cuakhau.testing import World, customs_number, declare, officer_for, walk_to
 from shipments import services
 from shipments.choices import TruckState
 from shipments.models import Declaration
@@ -15,9 +15,10 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_declarant import _log_in
 
 
-def _durian_in_yard(world: World) -> Declaration:
+def _durian_in_yard(world: World, **overrides: object) -> Declaration:
     durian = declare(
         world,
+        **overrides,
         lines=[
             services.LineInput(
                 commodity="durian", hs_heading="0810", weight_kg="20000", value_usd="70000"
@@ -33,7 +34,10 @@ def test_quarantine_officer_passes_a_truck_of_durian(
     live_world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     world = live_world
-    durian = _durian_in_yard(world)
+    # Registered in VNACCS before it came: yellow, customs checks the documents.
+    durian = _durian_in_yard(
+        world, customs_declaration_number=customs_number(), customs_channel="2"
+    )
     # Customs and the border guard have done their part; quarantine is the last check.
     for check in Check.objects.filter(declaration=durian, status=CheckStatus.OPEN).exclude(
         agency=Agency.PLANT_QUARANTINE
@@ -112,3 +116,37 @@ def test_a_failed_check_stays_failed_after_an_error(
     assert inspection.result == InspectionResult.FAIL
     assert inspection.notes == "Phát hiện rệp sáp"
     assert inspection.sample_taken
+
+
+def test_customs_records_the_vnaccs_channel_beside_cuakhaus_advice(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    world = live_world
+    durian = _durian_in_yard(world)
+    base = live_server.url
+    _log_in(page, base, "customs_hn")
+    page.goto(f"{base}/declarations/{durian.reference}/")
+    panel = page.locator("#clearance-panel")
+    expect(page.locator("#channel")).to_have_text("chưa ghi nhận")
+    # cuakhau's advice is shown apart, and never called the channel.
+    expect(page.locator("#risk-advice")).to_contain_text("không phải là luồng")
+    form = page.locator("#record-channel")
+    # The number typed with spaces, as it is printed on the declaration; no channel chosen.
+    form.locator("input[name=customs_declaration_number]").fill("3001 2345 6789")
+    form.get_by_role("button", name="Ghi nhận luồng").click()
+    expect(panel.locator(".alert.error")).to_contain_text("mã luồng VNACCS")
+    expect(form.locator("select[name=customs_channel]")).to_have_attribute("aria-invalid", "true")
+    # What was typed is kept.
+    expect(form.locator("input[name=customs_declaration_number]")).to_have_value("3001 2345 6789")
+    assert Declaration.objects.get(pk=durian.pk).customs_channel == ""
+    form.locator("select[name=customs_channel]").select_option("3")
+    form.get_by_role("button", name="Ghi nhận luồng").click()
+    expect(page.locator("#channel")).to_have_attribute("data-code", "3")
+    expect(page.locator("#channel")).to_contain_text("Đỏ")
+    expect(page.locator("main")).to_contain_text("300123456789")
+    expect(page.locator("tr[data-agency=customs]")).to_contain_text("Kiểm tra thực tế một phần")
+    screenshot(page, "customs-records-vnaccs-channel")
+    durian.refresh_from_db()
+    assert (durian.customs_channel, durian.customs_declaration_number) == ("3", "300123456789")
