@@ -9,18 +9,19 @@ hours, days the gate holds trucks at origin, and the board's notices. Computed a
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from flow import planning
 from flow.choices import AdmissionStatus
 from flow.models import AdmissionDecision, Notice
 from gates.choices import Flow
-from gates.models import Gate
+from gates.models import Gate, HoursException
 from gates.services import hours_on
 from shipments.models import Declaration
 
@@ -92,7 +93,7 @@ def _card(gate: Gate, now: datetime) -> Card:
                 held_days=sorted(d.isoformat() for f, d in held if f == flow.value),
             )
         )
-    notices = [
+    notices = _dated_notices(gate, today) + [
         n.text
         for n in Notice.objects.filter(gate=gate, starts_at__lte=now).filter(
             Q(ends_at__isnull=True) | Q(ends_at__gt=now)
@@ -107,6 +108,65 @@ def _card(gate: Gate, now: datetime) -> Card:
         notices=notices,
         computed_at=now.isoformat(),
     )
+
+
+#: How far ahead the board shows dated notices (closures, pre-registered goods only).
+NOTICE_DAYS_AHEAD = 14
+
+
+def _same_notice(a: HoursException, b: HoursException) -> bool:
+    return (a.published_at, a.flow, a.reason) == (b.published_at, b.flow, b.reason)
+
+
+def _dated_notices(gate: Gate, today: date) -> list[str]:
+    """The gate's dated notices from today on, one line per notice (a run of days with the same
+    notice is one line): closed, pre-registered goods only, or other hours; where to wait."""
+    rows = list(
+        HoursException.objects.filter(
+            gate=gate, date__gte=today, date__lte=today + timedelta(days=NOTICE_DAYS_AHEAD)
+        ).order_by("published_at", "flow", "date")
+    )
+    runs: list[list[HoursException]] = []
+    for row in rows:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and (last.published_at, last.flow, last.reason)
+            == (row.published_at, row.flow, row.reason)
+            and row.date == last.date + timedelta(days=1)
+        ):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    lines = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        values = {
+            "first": first.date.strftime("%d/%m/%Y"),
+            "last": last.date.strftime("%d/%m/%Y"),
+            "flow": str(Flow(first.flow).label) if first.flow else _("both directions"),
+            "reason": first.reason,
+        }
+        if first.closed:
+            text = _("%(first)s–%(last)s, %(flow)s: closed (%(reason)s).") % values
+        elif first.pre_registered_only:
+            text = (
+                _(
+                    "%(first)s–%(last)s, %(flow)s: pre-registered goods only; trucks not booked "
+                    "before the notice are not admitted (%(reason)s)."
+                )
+                % values
+            )
+        else:
+            text = _("%(first)s–%(last)s, %(flow)s: hours %(opens)s–%(closes)s (%(reason)s).") % {
+                **values,
+                "opens": first.opens.strftime("%H:%M") if first.opens else "",
+                "closes": first.closes.strftime("%H:%M") if first.closes else "",
+            }
+        if first.wait_at:
+            text += " " + _("Wait at: %s.") % first.wait_at
+        lines.append(text)
+    return lines
 
 
 def cards(code: str | None = None, *, fresh: bool = False) -> list[Card]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import RestrictedManager, Scope
@@ -179,7 +180,19 @@ class HoursException(Sourced):
     closed = models.BooleanField(_("closed all day"), default=False)
     opens = models.TimeField(_("opens"), null=True, blank=True)
     closes = models.TimeField(_("closes"), null=True, blank=True)
+    pre_registered_only = models.BooleanField(
+        _("pre-registered goods only"),
+        default=False,
+        help_text=_("Only trucks booked before the notice was published may cross."),
+    )
     reason = models.CharField(_("reason"), max_length=300)
+    wait_at = models.CharField(
+        _("where to wait"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where held trucks wait, e.g. a logistics park."),
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
 
     objects = RestrictedManager()
     scope = Scope(gate="gate", public=True, board_can_change=True)
@@ -191,9 +204,19 @@ class HoursException(Sourced):
         constraints = [
             models.CheckConstraint(
                 condition=Q(closed=True, opens__isnull=True, closes__isnull=True)
-                | Q(closed=False, opens__lt=F("closes")),
+                | Q(closed=False, opens__lt=F("closes"))
+                | Q(
+                    closed=False,
+                    pre_registered_only=True,
+                    opens__isnull=True,
+                    closes__isnull=True,
+                ),
                 name="exception_closed_or_hours",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(closed=False) | Q(pre_registered_only=False),
+                name="exception_closed_not_pre_registered",
+            ),
         ]
 
     def __str__(self) -> str:

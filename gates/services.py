@@ -4,7 +4,7 @@ capacity is in force."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -46,6 +46,10 @@ class DayHours:
     closes: time | None
     reason: str = ""
     published: bool = True
+    #: When a "pre-registered goods only" notice covers the day: its publication time (only
+    #: trucks booked before it may cross) and where the others wait.
+    pre_registered_since: datetime | None = None
+    wait_at: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -138,11 +142,20 @@ def hours_on(
     result: list[DayHours] = []
     for flow in Flow:
         exception = _most_specific([e for e in exceptions if e.flow in ("", flow)], route_id)
-        if exception is not None:
-            if exception.closed:
-                result.append(DayHours(flow, None, None, exception.reason))
-            else:
-                result.append(DayHours(flow, exception.opens, exception.closes, exception.reason))
+        if exception is not None and exception.closed:
+            result.append(DayHours(flow, None, None, exception.reason, wait_at=exception.wait_at))
+            continue
+        if exception is not None and exception.opens is not None:
+            result.append(
+                DayHours(
+                    flow,
+                    exception.opens,
+                    exception.closes,
+                    exception.reason,
+                    pre_registered_since=_since(exception),
+                    wait_at=exception.wait_at,
+                )
+            )
             continue
         if gate.closes_on_holidays and holidays_today:
             names = "; ".join(h.name for h in holidays_today)
@@ -152,9 +165,25 @@ def hours_on(
         row = _most_specific(rows, route_id)
         if row is None:
             result.append(DayHours(flow, None, None, _("Hours not published"), published=False))
+        elif exception is not None:
+            # Pre-registered goods only, in the usual hours.
+            result.append(
+                DayHours(
+                    flow,
+                    row.opens,
+                    row.closes,
+                    exception.reason,
+                    pre_registered_since=_since(exception),
+                    wait_at=exception.wait_at,
+                )
+            )
         else:
             result.append(DayHours(flow, row.opens, row.closes))
     return result
+
+
+def _since(exception: HoursException) -> datetime | None:
+    return exception.published_at if exception.pre_registered_only else None
 
 
 _Row = TypeVar("_Row", WorkingHours, HoursException)
@@ -314,7 +343,9 @@ def do_set_weekly_hours(*, actor: User, gate_code: str, data: WeekInput) -> list
 
 @dataclass
 class ExceptionInput:
-    """A dated change: closed all day, or other hours; for one flow or both (blank)."""
+    """A dated notice: closed all day, other hours, or open for pre-registered goods only (in
+    the usual hours, or in the hours given); for one flow or both (blank); from ``day`` to
+    ``last_day`` (blank: that day only)."""
 
     day: Any = None
     flow: str = ""
@@ -323,6 +354,21 @@ class ExceptionInput:
     closes: Any = ""
     reason: str = ""
     source: str = ""
+    last_day: Any = None
+    pre_registered_only: bool = False
+    wait_at: str = ""
+
+
+#: A notice covers at most this many days (Tết closures run a week or two).
+MAX_NOTICE_DAYS = 31
+
+#: Called with the rows of a notice just published (flow tells the trucks it holds).
+NoticeHook = Callable[[list[HoursException]], object]
+_notice_hooks: list[NoticeHook] = []
+
+
+def register_notice_hook(hook: NoticeHook) -> None:
+    _notice_hooks.append(hook)
 
 
 def _exception_row(row: HoursException) -> dict[str, Any]:
@@ -330,24 +376,43 @@ def _exception_row(row: HoursException) -> dict[str, Any]:
         "date": row.date.isoformat(),
         "flow": row.flow,
         "closed": row.closed,
+        "pre_registered_only": row.pre_registered_only,
+        "wait_at": row.wait_at,
         "opens": row.opens.strftime("%H:%M") if row.opens else None,
         "closes": row.closes.strftime("%H:%M") if row.closes else None,
         "reason": row.reason,
     }
 
 
-def do_add_exception(*, actor: User, gate_code: str, data: ExceptionInput) -> HoursException:
-    """Publish a dated closure or change of hours (Tết, a notice from the other side); audited.
-    One exception per gate, flow and day: a new one for the same day replaces the old."""
+def do_add_exception(*, actor: User, gate_code: str, data: ExceptionInput) -> list[HoursException]:
+    """Publish a dated notice (Tết, a notice from the other side): closed, other hours, or
+    pre-registered goods only, over one day or a run of days; audited. One notice per gate,
+    flow and day: a new one for the same day replaces the old. The hooks (flow) then tell the
+    trucks planned for those days."""
     gate = _gate_for_hours(actor, gate_code)
     errors: dict[str, list[str]] = {}
     day = parse_day(data.day)
     if day is None:
         errors["day"] = [_("Give the day as DD/MM/YYYY.")]
+    last = day
+    if data.last_day not in (None, ""):
+        last = parse_day(data.last_day)
+        if last is None:
+            errors["last_day"] = [_("Give the last day as DD/MM/YYYY, or leave it empty.")]
+        elif day is not None and not day <= last <= day + timedelta(days=MAX_NOTICE_DAYS - 1):
+            errors["last_day"] = [
+                _("The last day is the first day or up to %d days after it.")
+                % (MAX_NOTICE_DAYS - 1)
+            ]
     if data.flow not in ("", *Flow.values):
         errors["flow"] = [_("Choose outbound, inbound or both.")]
+    if data.closed and data.pre_registered_only:
+        errors["pre_registered_only"] = [
+            _("A closed gate takes no goods: choose closed or pre-registered goods only.")
+        ]
     start = end = None
-    if not data.closed:
+    given = str(data.opens or "").strip() or str(data.closes or "").strip()
+    if not data.closed and (given or not data.pre_registered_only):
         start, end = parse_clock(data.opens), parse_clock(data.closes)
         if start is None or end is None:
             errors["opens"] = [_("Write both times as HH:MM, or tick 'closed all day'.")]
@@ -358,31 +423,41 @@ def do_add_exception(*, actor: User, gate_code: str, data: ExceptionInput) -> Ho
         errors["reason"] = [_("Say why (it is shown to drivers and declarants).")]
     if errors:
         raise InvalidInput(_("The change of hours has errors; see each field."), fields=errors)
-    assert day is not None  # noqa: S101 - checked above
+    assert day is not None and last is not None  # noqa: S101 - checked above
+    now = timezone.now()
+    days = [day + timedelta(days=i) for i in range((last - day).days + 1)]
     with transaction.atomic():
         same = HoursException.objects.select_for_update().filter(
-            gate=gate, route__isnull=True, flow=data.flow, date=day
+            gate=gate, route__isnull=True, flow=data.flow, date__in=days
         )
         replaced = [_exception_row(r) for r in same]
         same.delete()
-        exception = HoursException.objects.create(
-            gate=gate,
-            flow=data.flow,
-            date=day,
-            closed=data.closed,
-            opens=start,
-            closes=end,
-            reason=reason,
-            source=data.source.strip()[:1000],
-        )
+        rows = [
+            HoursException.objects.create(
+                gate=gate,
+                flow=data.flow,
+                date=d,
+                closed=data.closed,
+                opens=start,
+                closes=end,
+                pre_registered_only=bool(data.pre_registered_only),
+                reason=reason,
+                wait_at=data.wait_at.strip()[:200],
+                published_at=now,
+                source=data.source.strip()[:1000],
+            )
+            for d in days
+        ]
         audit.record(
             action="gates.hours_exception_published",
             obj=gate,
             actor=actor,
             before={"replaced": replaced} if replaced else None,
-            after=_exception_row(exception),
+            after={**_exception_row(rows[0]), "last_day": last.isoformat()},
         )
-    return exception
+        for hook in _notice_hooks:
+            hook(rows)
+    return rows
 
 
 def do_remove_exception(*, actor: User, gate_code: str, exception_id: int) -> None:

@@ -172,6 +172,9 @@ def hours_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
                     closes=post.get("closes", ""),
                     reason=post.get("reason", ""),
                     source=post.get("source", ""),
+                    last_day=post.get("last_day", ""),
+                    pre_registered_only=post.get("pre_registered_only") == "on",
+                    wait_at=post.get("wait_at", ""),
                 ),
             )
             message = _("Change of hours published.")

@@ -8,7 +8,8 @@ admission control (``plan_admission``, ``do_override_admission``), capacity publ
 each ``do_*`` owns its transaction.
 
 One module per kind of work: ``bookings``, ``no_shows``, ``admission``, ``yard_events``,
-``call_forward``, ``driver``, ``cameras`` (and ``common``); this package re-exports them, so
+``call_forward``, ``driver``, ``cameras``, ``notices`` (what a gate notice does to trucks)
+(and ``common``); this package re-exports them, so
 callers keep writing ``flow.services.do_book``.
 """
 
@@ -64,6 +65,13 @@ from flow.services.no_shows import (
     _no_show_message,
     no_show_counts,
     sweep_no_shows,
+)
+from flow.services.notices import (
+    booked_before,
+    guard_arrive,
+    on_notice,
+    pre_registered_days,
+    refuse_new_booking,
 )
 from flow.services.yard_events import (
     DEVICE_CACHE_SECONDS,
@@ -122,6 +130,7 @@ __all__ = [
     "_take",
     "_tell_driver",
     "_yard_staff",
+    "booked_before",
     "do_book",
     "do_call_next",
     "do_cancel_booking",
@@ -135,6 +144,7 @@ __all__ = [
     "do_rotate_camera_key",
     "do_set_camera_active",
     "expected_trips",
+    "guard_arrive",
     "ingest_device_event",
     "log",
     "next_trip",
@@ -143,10 +153,13 @@ __all__ = [
     "on_arrive",
     "on_cross",
     "on_leave",
+    "on_notice",
     "open_trips",
     "plan_admission",
     "plan_all_gates",
+    "pre_registered_days",
     "process_events",
+    "refuse_new_booking",
     "slot_for",
     "sweep_no_shows",
     "yard_status",

@@ -19,6 +19,7 @@ from flow.choices import AdmissionStatus, BookingStatus
 from flow.models import AdmissionDecision, Slot
 from flow.services.bookings import _quotas
 from flow.services.common import SYSTEM
+from flow.services.notices import pre_registered_days
 from gates.choices import Flow
 from gates.models import CapacityPlan, Gate, Route
 from notifications import services as notifications
@@ -136,11 +137,17 @@ def plan_admission(*, gate: Gate, flow: str, today: date | None = None) -> list[
     decisions = []
     with transaction.atomic():
         seen = [view.day(i) for i in range(len(view.days))]
+        # A notice for pre-registered goods only holds its days, whatever the forecast says.
+        noticed = pre_registered_days(gate, flow, view.days)
         for i, day in enumerate(view.days):
             prob = seen[i].prob_full
-            held = prob >= 0.5
+            held = prob >= 0.5 or day in noticed
             earliest = next(
-                (d for d, s in zip(view.days[i:], seen[i:], strict=True) if s.prob_full < 0.5),
+                (
+                    d
+                    for d, s in zip(view.days[i:], seen[i:], strict=True)
+                    if s.prob_full < 0.5 and d not in noticed
+                ),
                 None,
             )
             decision = (

@@ -22,6 +22,7 @@ from flow import policy as rules
 from flow.choices import AdmissionStatus, BookingStatus, Lane
 from flow.models import AdmissionDecision, Booking, Slot, YardVisit
 from flow.services.common import SYSTEM
+from flow.services.notices import pre_registered_days, refuse_new_booking
 from gates.models import Gate, Route
 from shipments import services as shipments
 from shipments.choices import TruckState
@@ -85,6 +86,12 @@ def offers(*, declaration: Declaration, days: int | None = None) -> list[SlotOff
         )
     }
     held = _held_days(declaration.gate, declaration.flow)
+    held |= pre_registered_days(
+        declaration.gate,
+        declaration.flow,
+        sorted({timezone.localdate(start + timedelta(hours=h)) for h in range(hours)}),
+        declaration.route,
+    )
     green = declaration.perishable
     out = []
     for h, cap in enumerate(capacity):
@@ -176,6 +183,7 @@ def _check_start(starts_at: datetime | None, declaration: Declaration) -> dateti
             code="held_at_origin",
             fields={"starts_at": [_("Choose a day from %s.") % when]},
         )
+    refuse_new_booking(declaration, starts_at)
     return starts_at
 
 

@@ -123,7 +123,7 @@ def test_bad_hours_are_refused_by_field_and_change_nothing(
 def test_a_dated_closure_overrides_the_week_and_can_be_withdrawn(world: World) -> None:
     gate = world.gates["huu-nghi"]
     day = timezone.localdate() + timedelta(days=3)
-    exception = services.do_add_exception(
+    [exception] = services.do_add_exception(
         actor=world.board,
         gate_code="huu-nghi",
         data=services.ExceptionInput(

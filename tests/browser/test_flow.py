@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cuakhau.testing import World, declare
 from flow.choices import BookingStatus
 from flow.models import Booking
+from gates.models import HoursException
+from notifications.models import Delivery, Notification
 from shipments.choices import TruckState
 from shipments.models import Declaration
 from tests.browser.conftest import screenshot
@@ -60,3 +64,56 @@ def test_declarant_books_yard_records_gate_in_and_the_board_counts_it(
     expect(page.locator("#gate-huu-nghi .queue")).to_have_text("1")
     expect(page.locator("#gate-huu-nghi tr[data-flow=exit] .lane-queue")).to_have_text("1")
     screenshot(page, "gate-board")
+
+
+def test_a_tet_notice_for_pre_registered_goods_reaches_board_drivers_and_slots(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    cache.clear()
+    tz = timezone.get_current_timezone()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    trip = declare(
+        live_world,
+        vehicle_plate="29C-246.80",
+        planned_arrival=datetime.combine(tomorrow, time(9), tz),
+    )
+    base = live_server.url
+
+    # The board publishes the notice, typed in Vietnamese, for three days from tomorrow.
+    _log_in(page, base, "board")
+    page.goto(f"{base}/gates/hours/huu-nghi/")
+    notice = page.get_by_role("form", name="Công bố thay đổi giờ")
+    notice.locator("#x-day").fill(tomorrow.isoformat())
+    notice.locator("#x-last-day").fill((tomorrow + timedelta(days=2)).isoformat())
+    notice.locator("#x-pre").check()
+    notice.locator("#x-reason").fill("Tết Nguyên đán")
+    notice.locator("#x-wait").fill("Khu logistics Viettel Lạng Sơn")
+    notice.get_by_role("button", name="Công bố thay đổi").click()
+    expect(page.locator("#exception-list")).to_contain_text("chỉ hàng đã đăng ký trước")
+    assert (
+        HoursException.objects.filter(gate__code="huu-nghi", pre_registered_only=True).count() == 3
+    )
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    # The public board says it, with where to wait.
+    page.goto(f"{base}/flow/board/huu-nghi/")
+    card = page.locator("#gate-huu-nghi")
+    expect(card).to_contain_text("chỉ thông quan hàng đã đăng ký trước")
+    expect(card).to_contain_text("Khu logistics Viettel Lạng Sơn")
+    screenshot(page, "board-tet-notice")
+
+    # The declarant of the truck planned for tomorrow was told, and cannot book those days.
+    _log_in(page, base, "owner")
+    page.goto(f"{base}/notifications/")
+    expect(page.locator("main")).to_contain_text(f"{trip.reference}: thông báo của cửa khẩu")
+    page.goto(f"{base}/declarations/{trip.reference}/")
+    grid = page.locator("#slot-grid")
+    expect(grid).to_be_visible()
+    expect(grid.locator("thead")).to_contain_text(tomorrow.strftime("%d/%m"))
+    assert grid.locator(f"input[value^='{tomorrow.isoformat()}']").count() == 0
+    after = (tomorrow + timedelta(days=3)).isoformat()
+    assert grid.locator(f"input[value^='{after}']").count() > 0
+    assert Notification.objects.filter(kind="flow.notice", declaration=trip).exists()
+    assert Delivery.objects.filter(kind="flow.notice", declaration=trip).exists()
