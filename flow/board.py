@@ -48,6 +48,8 @@ class Card:
     name: str
     yard_capacity: int | None
     in_yard: int
+    #: The trucks counted against ``yard_capacity`` (the roads whose yards publish one).
+    in_counted_yard: int
     lanes: list[Lane]
     notices: list[str]
     computed_at: str
@@ -104,6 +106,9 @@ def _card(gate: Gate, now: datetime) -> Card:
         name=gate.name,
         yard_capacity=planning.yard_capacity(gate),
         in_yard=sum(lane.in_yard for lane in lanes),
+        in_counted_yard=Declaration.objects.filter(
+            planning.in_yard_scope(gate), gate=gate, state__in=planning.IN_YARD
+        ).count(),
         lanes=lanes,
         notices=notices,
         computed_at=now.isoformat(),

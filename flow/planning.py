@@ -213,11 +213,44 @@ def yard_capacity(gate: Gate) -> int | None:
     return int(total) if total else None
 
 
+def in_yard_scope(gate: Gate, prefix: str = "") -> Q:
+    """The trucks that count against the gate's published yard capacity: those of the roads
+    (the gate's own, ``route`` empty, or a route) whose yards publish one. Hữu Nghị's 600
+    places are its own yard's; Tân Thanh's and Cốc Nam's trucks wait in their routes' yards,
+    whose capacity is not published, and are not counted against it."""
+    routes = set(
+        Yard.objects.filter(gate=gate, vehicle_capacity__isnull=False).values_list(
+            "route_id", flat=True
+        )
+    )
+    scope = Q(**{f"{prefix}route_id__in": [r for r in routes if r is not None]})
+    if None in routes:
+        scope |= Q(**{f"{prefix}route__isnull": True})
+    return scope
+
+
+def yard_capacity_per_hour(gate: Gate, flow: str, start: datetime, hours: int) -> list[int]:
+    """What the roads counted against the yard clear each hour (see :func:`in_yard_scope`)."""
+    routes = set(
+        Yard.objects.filter(gate=gate, vehicle_capacity__isnull=False).values_list(
+            "route_id", flat=True
+        )
+    )
+    total = [0] * hours
+    for route_id in routes:
+        route = Route.objects.get(pk=route_id) if route_id is not None else None
+        own = hourly_capacity(gate, flow, start, hours, route=route)
+        total = [a + b for a, b in zip(total, own, strict=True)]
+    return total
+
+
 def daily_arrivals(gate: Gate, flow: str, first: date, last: date) -> pd.DataFrame:
-    """Trucks declared to arrive each day (cancelled ones excluded), one row per day."""
+    """Trucks declared to arrive each day on the roads counted against the yard (cancelled ones
+    excluded), one row per day."""
     tz = timezone.get_current_timezone()
     counts = dict(
         Declaration.objects.filter(
+            in_yard_scope(gate),
             gate=gate,
             flow=flow,
             planned_arrival__gte=datetime.combine(first, datetime.min.time(), tz),
@@ -240,15 +273,22 @@ def daily_arrivals(gate: Gate, flow: str, first: date, last: date) -> pd.DataFra
 
 
 def yard_occupancy(gate: Gate, flow: str, start: datetime, now: datetime) -> pd.DataFrame:
-    """Trucks in the gate's yards for ``flow`` at each whole hour from ``start`` to ``now``, one
-    row per hour (``unique_id, ds, y``), as the yard's camera count would read.
+    """Trucks in the gate's yards with a published capacity (:func:`in_yard_scope`) for
+    ``flow`` at each whole hour from ``start`` to ``now``, one row per hour
+    (``unique_id, ds, y``), as the yard's camera count would read.
 
     Counted backwards from the trucks in the yard now: at hour ``t`` the yard held today's
     count, less the trucks that arrived after ``t``, plus those that left after ``t`` (crossed,
     turned back or cancelled from the yard), from the trucks' recorded history."""
-    in_yard = Declaration.objects.filter(gate=gate, flow=flow, state__in=IN_YARD).count()
+    in_yard = Declaration.objects.filter(
+        in_yard_scope(gate), gate=gate, flow=flow, state__in=IN_YARD
+    ).count()
     changes = StateChange.objects.filter(
-        declaration__gate=gate, declaration__flow=flow, at__gte=start, at__lte=now
+        in_yard_scope(gate, "declaration__"),
+        declaration__gate=gate,
+        declaration__flow=flow,
+        at__gte=start,
+        at__lte=now,
     )
     arrived = np.sort(
         np.array(
@@ -362,10 +402,12 @@ def outlook(
     tz = timezone.get_current_timezone()
     days = [today + timedelta(days=i) for i in range(horizon)]
     capacity = [
-        sum(total_capacity(gate, flow, datetime.combine(d, datetime.min.time(), tz), 24))
+        sum(yard_capacity_per_hour(gate, flow, datetime.combine(d, datetime.min.time(), tz), 24))
         for d in days
     ]
-    queue = Declaration.objects.filter(gate=gate, flow=flow, state__in=IN_YARD).count()
+    queue = Declaration.objects.filter(
+        in_yard_scope(gate), gate=gate, flow=flow, state__in=IN_YARD
+    ).count()
     result = backlog(rows, capacity, initial_queue=queue, yard_capacity=limit)
     now = now or timezone.now()
     hourly = yard_forecast(gate, flow, now) if now.astimezone(tz).date() == today else None

@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from cuakhau.admin_audit import AuditedAdmin
-from gates.models import CapacityPlan, ForeignGate, Gate, HoursException, Route, WorkingHours, Yard
+from gates.models import (
+    CapacityPlan,
+    ForeignGate,
+    ForeignHours,
+    Gate,
+    HoursException,
+    Route,
+    WorkingHours,
+    Yard,
+)
 
 
 class RouteInline(admin.TabularInline):
@@ -73,9 +82,25 @@ class WorkingHoursAdmin(AuditedAdmin):
     list_filter = ("gate", "flow", "weekday")
 
 
+@admin.register(ForeignHours)
+class ForeignHoursAdmin(AuditedAdmin):
+    list_display = ("foreign_gate", "weekday", "opens", "closes", "time_zone", "valid_from")
+    list_filter = ("foreign_gate",)
+
+
 @admin.register(HoursException)
 class HoursExceptionAdmin(AuditedAdmin):
-    list_display = ("date", "gate", "route", "flow", "closed", "opens", "closes", "reason")
+    list_display = (
+        "date",
+        "gate",
+        "route",
+        "flow",
+        "closed",
+        "pre_registered_only",
+        "opens",
+        "closes",
+        "reason",
+    )
     list_filter = ("gate", "closed")
     date_hierarchy = "date"
 

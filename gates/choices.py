@@ -17,6 +17,7 @@ class YardKind(models.TextChoices):
     YARD = "yard", _("Yard")
     GATHERING_POINT = "gathering_point", _("Gathering point")
     BONDED_WAREHOUSE = "bonded_warehouse", _("Bonded warehouse")
+    HOLDING_AREA = "holding_area", _("Holding area (trucks wait here, away from the border)")
 
 
 class Flow(models.TextChoices):

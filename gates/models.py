@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -162,6 +164,44 @@ class WorkingHours(Sourced):
 
     def __str__(self) -> str:
         return f"{self.gate} {self.get_flow_display()} {self.get_weekday_display()}"
+
+
+class ForeignHours(Sourced):
+    """The paired foreign gate's weekly hours for goods, as that side publishes them: in its own
+    time zone (China: Asia/Shanghai, UTC+8). A crossing needs both sides open, so the bookable
+    window is the intersection with the Vietnamese gate's hours (``gates.services.hours_on``)."""
+
+    foreign_gate = models.ForeignKey(
+        ForeignGate, verbose_name=_("foreign gate"), on_delete=models.CASCADE, related_name="hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens (their local time)"))
+    closes = models.TimeField(_("closes (their local time)"))
+    time_zone = models.CharField(_("time zone"), max_length=40, default="Asia/Shanghai")
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(public=True, board_can_change=True)
+
+    class Meta:
+        verbose_name = _("foreign gate hours")
+        verbose_name_plural = _("foreign gate hours")
+        ordering = ("foreign_gate", "weekday", "valid_from")
+        constraints = [
+            # 00:00 as the closing time is midnight, the end of the day.
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")) | Q(closes=datetime.time(0)),
+                name="foreign_hours_open_before_close",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="foreign_hours_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.foreign_gate} {self.get_weekday_display()}"
 
 
 class HoursException(Sourced):

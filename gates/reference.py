@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from cuakhau.reference import ReferenceSync
-from gates.models import CapacityPlan, ForeignGate, Gate, Route, WorkingHours, Yard
+from gates.models import (
+    CapacityPlan,
+    ForeignGate,
+    ForeignHours,
+    Gate,
+    HoursException,
+    Route,
+    WorkingHours,
+    Yard,
+)
 
 DATA_FILE = Path(__file__).parent / "data" / "lang-son.json"
+#: Dates in the shipped notices are Lạng Sơn dates.
+LOCAL = "Asia/Ho_Chi_Minh"
 
 
 def reference_data() -> dict[str, Any]:
@@ -75,6 +87,46 @@ def load_gates(sync: ReferenceSync | None = None) -> Counter[str]:
                         "source": row["source"],
                     },
                 )
+    for row in data["foreign_hours"]:
+        for weekday in row["weekdays"]:
+            sync.row(
+                ForeignHours,
+                {
+                    "foreign_gate": foreign[row["foreign_gate"]],
+                    "weekday": weekday,
+                    "valid_from": date.fromisoformat(row["valid_from"]),
+                },
+                {
+                    "opens": time.fromisoformat(row["opens"]),
+                    "closes": time.fromisoformat(row["closes"]),
+                    "time_zone": row["time_zone"],
+                    "valid_until": date.fromisoformat(row["valid_until"])
+                    if row["valid_until"]
+                    else None,
+                    "source": row["source"],
+                },
+            )
+    for row in data["hours_exceptions"]["notices"]:
+        first, last = date.fromisoformat(row["first"]), date.fromisoformat(row["last"])
+        for offset in range((last - first).days + 1):
+            sync.row(
+                HoursException,
+                {
+                    "gate": gates[row["gate"]],
+                    "route": routes.get(row["route"]) if row["route"] else None,
+                    "flow": row["flow"],
+                    "date": first + timedelta(days=offset),
+                },
+                {
+                    "closed": row["kind"] == "closed",
+                    "pre_registered_only": row["kind"] == "pre_registered",
+                    "reason": row["reason"],
+                    # Published before the day began: bookings made before that count as
+                    # registered (the notices' own publication dates are not in the sources).
+                    "published_at": datetime.combine(first, time(0), tzinfo=ZoneInfo(LOCAL)),
+                    "source": row["source"],
+                },
+            )
     for row in data["capacity_plans"]:
         sync.row(
             CapacityPlan,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 from django.db import transaction
@@ -23,7 +24,14 @@ from cuakhau.errors import InvalidInput, NotFound
 from cuakhau.numbers import ascii_digits, parse_day
 from gates import policy as rules
 from gates.choices import Flow, Weekday
-from gates.models import CapacityPlan, Gate, HoursException, Route, WorkingHours
+from gates.models import (
+    CapacityPlan,
+    ForeignHours,
+    Gate,
+    HoursException,
+    Route,
+    WorkingHours,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -179,7 +187,46 @@ def hours_on(
             )
         else:
             result.append(DayHours(flow, row.opens, row.closes))
-    return result
+    return _both_sides(gate, day, route, result)
+
+
+def _both_sides(gate: Gate, day: date, route: Route | None, ours: list[DayHours]) -> list[DayHours]:
+    """A crossing needs both sides open: each open window is cut to the paired foreign gate's
+    hours that day (published in its own time zone, shown here in ours). A foreign gate with no
+    published hours does not narrow anything."""
+    foreign_id = (route.foreign_gate_id if route is not None else None) or gate.foreign_gate_id
+    if foreign_id is None or not any(h.is_open for h in ours):
+        return ours
+    theirs = (
+        ForeignHours.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day),
+            foreign_gate_id=foreign_id,
+            weekday=day.weekday(),
+            valid_from__lte=day,
+        )
+        .order_by("-valid_from")
+        .first()
+    )
+    if theirs is None:
+        return ours
+    here = timezone.get_current_timezone()
+    zone = ZoneInfo(theirs.time_zone)
+    opens = datetime.combine(day, theirs.opens, zone).astimezone(here)
+    end_day = day + timedelta(days=1) if theirs.closes == time(0) else day
+    closes = datetime.combine(end_day, theirs.closes, zone).astimezone(here)
+    out = []
+    for h in ours:
+        if not h.is_open or h.opens is None or h.closes is None:
+            out.append(h)
+            continue
+        start = max(h.opens, opens.time()) if opens.date() == day else h.opens
+        end = min(h.closes, closes.time()) if closes.date() == day else h.closes
+        if start >= end:
+            reason = _("Closed on the other side (%s)") % theirs.foreign_gate
+            out.append(replace(h, opens=None, closes=None, reason=reason))
+        else:
+            out.append(replace(h, opens=start, closes=end))
+    return out
 
 
 def _since(exception: HoursException) -> datetime | None:

@@ -16,6 +16,7 @@ from engine.policies import priority
 from flow import planning, services
 from flow.choices import AdmissionStatus
 from flow.models import AdmissionDecision
+from flow.tests.conftest import set_capacity
 from gates.models import CapacityPlan, Yard
 from notifications.models import Delivery, Notification
 from shipments.choices import TruckState
@@ -262,6 +263,10 @@ def test_the_public_board_page_and_json(world: World) -> None:
 
 def test_expected_wait_grows_with_the_queue(world: World) -> None:
     gate = world.gates["huu-nghi"]
+    # A slow day: 2 trucks an hour on every road, so 40 trucks are a queue.
+    set_capacity(gate, "exit", 2)
+    for route in gate.routes.all():
+        set_capacity(gate, "exit", 2, route=route)
     now = timezone.localtime(timezone.now()).replace(hour=9, minute=0) + timedelta(days=2)
     empty = planning.expected_wait_hours(gate, "exit", now)
     for i in range(40):

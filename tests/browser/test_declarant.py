@@ -91,7 +91,7 @@ def test_visitor_sees_gates_with_todays_hours(page: Page, live_server, live_worl
     page.goto(live_server.url + "/")
     row = page.locator("tr[data-gate=huu-nghi]")
     expect(row).to_contain_text("Hữu Nghị")
-    expect(row).to_contain_text("07:00–23:00")
+    expect(row).to_contain_text("07:00–18:00")
     expect(page.locator("tr[data-gate=chi-ma]")).to_contain_text("Chưa công bố giờ làm việc")
     page.select_option("#language", "zh-hans")
     page.wait_for_load_state("load")
