@@ -43,6 +43,7 @@ from fees.models import (
     ReceiptLine,
     ReceiptSeries,
     Refund,
+    YardRate,
 )
 from flow.models import YardVisit
 from gates.models import Yard
@@ -211,8 +212,11 @@ def _closed_stays(now: datetime) -> list[YardVisit]:
     ).values_list("declaration_id", "transition", "at"):
         moments[declaration_id][transition] = at
     gates = dict(Declaration.objects.filter(pk__in=list(moments)).values_list("pk", "gate_id"))
+    # Stays are charged at the yard operator's prices: only yards whose operator is known.
     with_yard: dict[int, int] = {}
-    for gate_id, yard_id in Yard.objects.order_by("pk").values_list("gate_id", "pk"):
+    for gate_id, yard_id in (
+        Yard.objects.filter(operator__isnull=False).order_by("pk").values_list("gate_id", "pk")
+    ):
         with_yard.setdefault(gate_id, yard_id)
     visits = [
         YardVisit(
@@ -243,7 +247,11 @@ def _charge_stays(
     now: datetime,
 ) -> dict[int, list[tuple[int, int]]]:
     """Charge every stay but the planted ones; returns declaration id → [(visit id, amount)]."""
-    rates = {r.vehicle_class: r for r in schedule.yard_rates.all()}
+    # Each yard's operator prices its parking (YardRate per operator).
+    rates = {
+        (r.operator_id, r.vehicle_class): r for r in YardRate.objects.filter(operator__isnull=False)
+    }
+    operator_of = dict(Yard.objects.values_list("pk", "operator_id"))
     payloads = {d.pk: d.vehicle.payload_kg for d in declarations}
     old = [v for v in stays if v.exited_at and v.exited_at < now - timedelta(hours=50)]
     planted = {v.pk for v in old[-PLANTED_STAYS:]}
@@ -259,7 +267,7 @@ def _charge_stays(
             tonnage_kg=Decimal(payload) if payload else weights[declaration.pk],
             limits_kg=table.band_limits_kg,
         )
-        rate = rates.get(klass)
+        rate = rates.get((operator_of.get(visit.yard_id), klass))
         if rate is None:
             continue
         minutes = int((visit.exited_at - visit.entered_at).total_seconds() // 60)

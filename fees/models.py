@@ -41,6 +41,14 @@ class FeeSchedule(models.Model):
     valid_from = models.DateField(_("in force from"))
     valid_to = models.DateField(_("in force until"), null=True, blank=True)
     cap_vnd = models.BigIntegerField(_("cap per trip (VND)"))
+    cap_confirmed = models.BooleanField(
+        _("cap confirmed"),
+        default=False,
+        help_text=_(
+            "Reports give VND 5,000,000 as the top of the schedule, not as a stated cap rule: "
+            "the cap applies, marked to be confirmed, until the board confirms it."
+        ),
+    )
     band_limits_kg = models.JSONField(
         _("tonnage band limits (kg)"),
         help_text=_("Ascending upper limits of the tonnage bands, e.g. [2000, 4000, 10000]."),
@@ -175,12 +183,25 @@ class FeeReduction(models.Model):
 
 
 class YardRate(models.Model):
-    """What a stay in a gate yard costs, per started hour or day, by vehicle class."""
+    """What a stay in a yard costs, per started hour or day, by vehicle class: the yard
+    operator's own price list. Parking is priced by the private yard operators, outside the
+    provincial fee resolution, and is not split 10 % / 90 %. (Rates attached to a fee schedule
+    are the first wave's, kept for stays already charged with them.)"""
 
+    operator = models.ForeignKey(
+        "gates.YardOperator",
+        verbose_name=_("yard operator"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="yard_rates",
+    )
     schedule = models.ForeignKey(
         FeeSchedule,
         verbose_name=_("schedule"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="yard_rates",
     )
     vehicle_class = models.CharField(_("vehicle class"), max_length=20)
@@ -195,12 +216,19 @@ class YardRate(models.Model):
     class Meta:
         verbose_name = _("yard rate")
         verbose_name_plural = _("yard rates")
-        ordering = ("schedule", "pk")
+        ordering = ("operator", "schedule", "pk")
         constraints = [
             models.UniqueConstraint(
                 fields=["schedule", "vehicle_class"], name="yard_rate_unique_class"
             ),
+            models.UniqueConstraint(
+                fields=["operator", "vehicle_class"], name="yard_rate_unique_operator_class"
+            ),
             models.CheckConstraint(condition=Q(amount_vnd__gte=0), name="yard_rate_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(operator__isnull=False) | Q(schedule__isnull=False),
+                name="yard_rate_has_owner",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from cuakhau.reference import ReferenceSync
 from fees.models import FeeMultiplier, FeeRate, FeeSchedule, YardRate
+from gates.models import YardOperator
 
 DATA_FILE = Path(__file__).parent / "data" / "lang-son.json"
 
@@ -60,9 +61,19 @@ def load_fee_schedules(sync: ReferenceSync | None = None) -> Counter[str]:
                 schedule=schedule, **{**multiplier, "factor": Decimal(multiplier["factor"])}
             )
             counts["feemultiplier.created"] += 1
-        for yard in row["yard_rates"]:
+        for yard in row.get("yard_rates", []):
             YardRate.objects.create(schedule=schedule, **yard)
             counts["yardrate.created"] += 1
+    # Parking: each yard operator's own price list, outside the resolution and its split.
+    operators = {o.code: o for o in YardOperator.objects.all()}
+    for code, rates in data["operator_yard_rates"].items():
+        if code.startswith("_") or code not in operators:
+            continue
+        for yard in rates:
+            _, created = YardRate.objects.get_or_create(
+                operator=operators[code], vehicle_class=yard["vehicle_class"], defaults=yard
+            )
+            counts[f"yardrate.{'created' if created else 'kept'}"] += 1
     if sync is not None:
         sync.counts.update(counts)
     return counts

@@ -40,6 +40,8 @@ class RevenueRow:
     net: int
     center: int
     budget: int
+    #: Yard parking collected for the yard operators: outside the fee and its split.
+    operators: int = 0
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -65,7 +67,8 @@ def _shares(days: Iterable[date]) -> dict[date, Decimal]:
 
 
 def revenue(*, start: date, end: date, gate: str = "") -> list[RevenueRow]:
-    """Net revenue by day, gate, fee type and goods group, with the 10% / 90% split."""
+    """Net revenue by day, gate, fee type and goods group, with the 10% / 90% split of the
+    infrastructure-use fee; yard parking is the operators' and reported apart, unsplit."""
     low, high = _bounds(start, end)
     zone = timezone.get_current_timezone()
     lines = ReceiptLine.objects.filter(
@@ -97,6 +100,12 @@ def revenue(*, start: date, end: date, gate: str = "") -> list[RevenueRow]:
     rows = []
     for (day, gate_code, kind, group), (collected, refunded) in sorted(totals.items()):
         net = collected - refunded
+        if kind == ChargeKind.YARD:
+            # Parking is the yard operator's price, not the resolution's fee: not split.
+            rows.append(
+                RevenueRow(day, gate_code, kind, group, collected, refunded, net, 0, 0, net)
+            )
+            continue
         center = int((net * shares[day] / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         rows.append(
             RevenueRow(day, gate_code, kind, group, collected, refunded, net, center, net - center)
@@ -105,7 +114,7 @@ def revenue(*, start: date, end: date, gate: str = "") -> list[RevenueRow]:
 
 
 def revenue_totals(rows: Iterable[RevenueRow]) -> dict[str, int]:
-    out = {"collected": 0, "refunded": 0, "net": 0, "center": 0, "budget": 0}
+    out = {"collected": 0, "refunded": 0, "net": 0, "center": 0, "budget": 0, "operators": 0}
     for row in rows:
         for key in out:
             out[key] += getattr(row, key)

@@ -35,6 +35,7 @@ from fees.models import (
     PaymentRequest,
     Receipt,
     Refund,
+    YardRate,
 )
 from fees.money import vnd
 from gates.models import Gate
@@ -283,9 +284,14 @@ def _schedule_context(request: HttpRequest, schedule: FeeSchedule | None) -> dic
         rate.class_label = services.class_label(rate.vehicle_class)  # type: ignore[attr-defined]
         rate.regime_labels = ", ".join(str(Direction(d).label) for d in rate.directions)  # type: ignore[attr-defined]
         rate.group_labels = ", ".join(str(GoodsGroup(g).label) for g in rate.goods_groups)  # type: ignore[attr-defined]
-    yard_rates = list(schedule.yard_rates.order_by("pk")) if schedule else []
+    # Parking: each yard operator's own price list, outside the fee and its split.
+    yard_rates = list(
+        YardRate.objects.filter(operator__isnull=False)
+        .select_related("operator")
+        .order_by("operator__name", "pk")
+    )
     for yard in yard_rates:
-        yard.class_label = services.class_label(yard.vehicle_class)  # type: ignore[attr-defined]
+        yard.class_label = services.class_label(yard.vehicle_class)
     user = request.user
     return {
         "schedule": schedule,
@@ -419,6 +425,7 @@ def _revenue_csv(rows: list[dict[str, Any]]) -> str:
             _("Net (VND)"),
             _("Border Gate Management Center (VND)"),
             _("Provincial budget (VND)"),
+            _("Yard operators, parking (VND)"),
         ]
     )
     for item in rows:
@@ -434,6 +441,7 @@ def _revenue_csv(rows: list[dict[str, Any]]) -> str:
                 row.net,
                 row.center,
                 row.budget,
+                row.operators,
             ]
         )
     return "\ufeff" + buffer.getvalue()

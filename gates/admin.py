@@ -10,6 +10,7 @@ from gates.models import (
     Route,
     WorkingHours,
     Yard,
+    YardOperator,
 )
 
 
@@ -80,6 +81,12 @@ class WorkingHoursAdmin(AuditedAdmin):
         "valid_until",
     )
     list_filter = ("gate", "flow", "weekday")
+
+
+@admin.register(YardOperator)
+class YardOperatorAdmin(AuditedAdmin):
+    list_display = ("code", "name", "tax_code")
+    search_fields = ("code", "name", "tax_code")
 
 
 @admin.register(ForeignHours)

@@ -45,6 +45,8 @@ class RouteSerializer(serializers.ModelSerializer[Route]):
 
 
 class YardSerializer(serializers.ModelSerializer[Yard]):
+    operator = serializers.CharField(source="operator.name", default="", read_only=True)
+
     class Meta:
         model = Yard
         fields = ("code", "name", "kind", "vehicle_capacity", "operator", "source")

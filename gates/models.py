@@ -89,6 +89,28 @@ class Route(Sourced, Trilingual):
         ordering = ("gate__sort_order", "code")
 
 
+class YardOperator(Sourced):
+    """A company that runs yards (Bảo Nguyên at Tân Thanh, Hữu Nghị Xuân Cương) and prices
+    parking in them itself, outside the provincial infrastructure-use fee."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    tax_code = models.CharField(
+        _("tax code"), max_length=20, blank=True, help_text=_("Empty while not confirmed.")
+    )
+
+    objects = RestrictedManager()
+    scope = Scope(public=True, board_can_change=True)
+
+    class Meta:
+        verbose_name = _("yard operator")
+        verbose_name_plural = _("yard operators")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Yard(Sourced):
     """A yard (bãi), gathering point (điểm tập kết) or bonded warehouse (kho ngoại quan)."""
 
@@ -109,7 +131,14 @@ class Yard(Sourced):
     vehicle_capacity = models.PositiveIntegerField(
         _("vehicle capacity"), null=True, blank=True, help_text=_("Empty when not published.")
     )
-    operator = models.CharField(_("operator"), max_length=200, blank=True)
+    operator = models.ForeignKey(
+        YardOperator,
+        verbose_name=_("operator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="yards",
+    )
 
     objects = RestrictedManager()
     scope = Scope(gate="gate", public=True, board_can_change=True)

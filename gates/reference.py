@@ -26,6 +26,7 @@ from gates.models import (
     Route,
     WorkingHours,
     Yard,
+    YardOperator,
 )
 
 DATA_FILE = Path(__file__).parent / "data" / "lang-son.json"
@@ -60,10 +61,18 @@ def load_gates(sync: ReferenceSync | None = None) -> Counter[str]:
         values = {k: v for k, v in row.items() if k not in ("code", "gate", "foreign_gate")}
         values.update(gate=gates[row["gate"]], foreign_gate=foreign.get(row["foreign_gate"]))
         routes[row["code"]] = sync.row(Route, {"code": row["code"]}, values)
+    operators = {
+        row["code"]: sync.row(
+            YardOperator, {"code": row["code"]}, {k: v for k, v in row.items() if k != "code"}
+        )
+        for row in data["yard_operators"]
+    }
     for row in data["yards"]:
-        values = {k: v for k, v in row.items() if k not in ("code", "gate", "route")}
+        values = {k: v for k, v in row.items() if k not in ("code", "gate", "route", "operator")}
         values.update(
-            gate=gates[row["gate"]], route=routes.get(row["route"]) if row["route"] else None
+            gate=gates[row["gate"]],
+            route=routes.get(row["route"]) if row["route"] else None,
+            operator=operators[row["operator"]] if row["operator"] else None,
         )
         sync.row(Yard, {"code": row["code"]}, values)
     for row in data["working_hours"]:

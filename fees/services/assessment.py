@@ -133,6 +133,7 @@ def compute(
             ],
             "cap_vnd": table.cap_vnd,
             "capped": result.capped,
+            "cap_confirmed": schedule.cap_confirmed,
             "reduction": (
                 {
                     "id": result.reduction_id,

@@ -27,19 +27,37 @@ from fees.services.assessment import trip_basis
 from fees.services.common import log
 from fees.services.schedules import class_label, schedule_in_force
 from flow.models import YardVisit
+from gates.choices import YardKind
+from gates.models import Yard
 from shipments.models import Declaration
 
 
-def _yard_rate_for(declaration: Declaration, day: date) -> tuple[YardRate | None, str]:
+def _yard_of(declaration: Declaration) -> Yard | None:
+    """Where a stay recorded without a yard (by hand, not by a yard camera) was: the yard of
+    the truck's route, else the gate's own yard."""
+    yards = Yard.objects.filter(gate_id=declaration.gate_id, kind=YardKind.YARD)
+    if declaration.route_id is not None:
+        own = yards.filter(route_id=declaration.route_id).order_by("pk").first()
+        if own is not None:
+            return own
+    return yards.filter(route__isnull=True).order_by("pk").first()
+
+
+def _yard_rate_for(visit: YardVisit, day: date) -> tuple[YardRate | None, str]:
+    """The yard operator's rate for the truck's class: parking is the operator's price, not
+    the provincial fee (the band limits of the fee in force only name the classes)."""
+    declaration = visit.declaration
     schedule = schedule_in_force(day)
     basis = trip_basis(declaration)
     limits = schedule.band_limits_kg if schedule else []
     klass = tariff.vehicle_class(
         container=basis.trip.container, tonnage_kg=basis.trip.tonnage_kg, limits_kg=limits
     )
-    if schedule is None:
+    yard = visit.yard or _yard_of(declaration)
+    operator_id = yard.operator_id if yard is not None else None
+    if operator_id is None:
         return None, klass
-    return schedule.yard_rates.filter(vehicle_class=klass).first(), klass
+    return YardRate.objects.filter(operator_id=operator_id, vehicle_class=klass).first(), klass
 
 
 def charge_yard_stay(visit: YardVisit, *, actor_label: str) -> Charge:
@@ -49,10 +67,10 @@ def charge_yard_stay(visit: YardVisit, *, actor_label: str) -> Charge:
     if Charge.objects.filter(yard_visit=visit).exists():
         raise Conflict(_("This yard stay is already charged."), code="already_charged")
     declaration = visit.declaration
-    rate, klass = _yard_rate_for(declaration, timezone.localdate(visit.exited_at))
+    rate, klass = _yard_rate_for(visit, timezone.localdate(visit.exited_at))
     if rate is None:
         raise Conflict(
-            _("No yard rate covers vehicle class %s: the board must set one.") % class_label(klass),
+            _("The yard's operator has no price for vehicle class %s.") % class_label(klass),
             code="no_yard_rate",
         )
     minutes = int((visit.exited_at - visit.entered_at).total_seconds() // 60)
@@ -101,7 +119,7 @@ def charge_recent_yard_stays(*, now: datetime | None = None, limit: int = 500) -
     since = now - timedelta(hours=settings.CUAKHAU_YARD_CHARGE_WINDOW_HOURS)
     visits = (
         YardVisit.objects.filter(exited_at__gte=since, exited_at__lte=now, charge__isnull=True)
-        .select_related("declaration__vehicle")
+        .select_related("declaration__vehicle", "yard")
         .order_by("exited_at", "pk")[:limit]
     )
     charged = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -72,11 +73,17 @@ def test_ore_exports_pay_five_times_the_base_rate(world: World) -> None:
 
 
 def test_the_cap_holds_a_40ft_ore_export_at_5000000(world: World) -> None:
+    """ "At most VND 5,000,000 per trip" is the top of the schedule as reported (laodong.vn,
+    vietnam.vn), not a stated cap rule: it applies, and says it is to be confirmed."""
     ore = declare(world, container="40ft", lines=[_line("iron-ore", "26000")])
     assessment = _fee(ore)
     assert assessment.explanation["capped"] is True
+    assert assessment.explanation["cap_confirmed"] is False
     assert int(float(assessment.explanation["candidates"][0]["amount"])) > 5_000_000
     assert assessment.amount_vnd == 5_000_000
+    web = Client()
+    web.force_login(world.board)
+    assert 'id="cap-unconfirmed"' in web.get("/fees/").content.decode()
 
 
 def test_imports_delivered_inland_pay_130_percent_and_wharf_transfers_30(world: World) -> None:

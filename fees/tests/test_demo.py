@@ -42,5 +42,9 @@ def test_the_demo_collects_fees_and_plants_each_anomaly_once() -> None:
     rows = reports.revenue(start=today - timedelta(days=40), end=today)
     totals = reports.revenue_totals(rows)
     assert totals["collected"] == lines
-    assert totals["center"] + totals["budget"] == totals["net"]
-    assert abs(totals["center"] - totals["net"] / 10) <= len(rows)
+    # The fee is split 10 % / 90 %; yard parking goes to the operators, unsplit.
+    assert totals["center"] + totals["budget"] + totals["operators"] == totals["net"]
+    assert totals["operators"] == sum(r.net for r in rows if r.kind == "yard") > 0
+    assert all(r.center == r.budget == 0 for r in rows if r.kind == "yard")
+    fee = totals["net"] - totals["operators"]
+    assert abs(totals["center"] - fee / 10) <= len(rows)

@@ -486,3 +486,45 @@ def test_a_charge_says_due_part_paid_then_paid(world: World) -> None:
     pay(declaration, world.owner)
     assert state() == "paid"
     assert ">Đã thanh toán<" in web.get(url).content.decode()
+
+
+def test_yard_parking_is_each_operators_price_and_outside_the_split(world: World) -> None:
+    """Yard parking is priced by the private yard operators (Bảo Nguyên at Tân Thanh, Hữu
+    Nghị Xuân Cương), outside Resolution 09/2025 and its 10 % / 90 % split (laodong.vn,
+    vietnam.vn; docs/sources.md, "Infrastructure-use fee")."""
+    from fees.models import YardRate
+    from gates.models import Yard
+
+    # The same truck class costs what each operator asks: double at the Tân Thanh yard.
+    tan_thanh = Yard.objects.get(code="tan-thanh-yard")
+    YardRate.objects.filter(operator=tan_thanh.operator).update(amount_vnd=20_000)
+    declaration = walk_to(_veg(world), world, "arrived")
+    visit = YardVisit.objects.get(declaration=declaration)
+    now = timezone.now()
+    visit.yard = tan_thanh
+    visit.entered_at, visit.exited_at = now - timedelta(hours=5, minutes=10), now
+    visit.save()
+    assert services.charge_recent_yard_stays(now=now) == 1
+    charge = Charge.objects.get(yard_visit=visit)
+    assert charge.yard_rate.operator.name == "Công ty CP Bảo Nguyên"  # type: ignore[union-attr]
+    assert (charge.units, charge.amount_vnd) == (4, 80_000)
+    # A yard whose operator is not known has no price: the stay waits for the board.
+    unknown = walk_to(_veg(world, vehicle_plate="29C-555.55"), world, "arrived")
+    other = YardVisit.objects.get(declaration=unknown)
+    other.yard = Yard.objects.get(code="coc-nam-yard")
+    other.entered_at, other.exited_at = now - timedelta(hours=3), now
+    other.save()
+    assert services.charge_recent_yard_stays(now=now) == 0
+    # Paid, the fee is split and the parking is reported apart, unsplit.
+    pay(declaration, world.owner)
+    today = timezone.localdate()
+    rows = reports.revenue(start=today, end=today)
+    parking = next(r for r in rows if r.kind == "yard")
+    assert (parking.net, parking.center, parking.budget, parking.operators) == (
+        80_000,
+        0,
+        0,
+        80_000,
+    )
+    fee = next(r for r in rows if r.kind == "infrastructure")
+    assert (fee.center, fee.budget, fee.operators) == (10_000, 90_000, 0)
