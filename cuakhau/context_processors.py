@@ -61,5 +61,6 @@ def management_menu() -> list[tuple[str, Any]]:
         (reverse("gates:hours"), _("Gate hours")),
         (reverse("flow:cameras"), _("Plate cameras")),
         (reverse("clearance:check-rules"), _("Check rules")),
+        (reverse("shipments:fruit-codes"), _("Fruit codes (PUC, PHC)")),
         (reverse("fees:reconciliation"), _("Reconciliation")),
     ]

@@ -26,7 +26,7 @@ from gates.models import Gate
 from gates.reference import load_gates
 from shipments import services
 from shipments.choices import Direction, IdDocumentType, Language, VehicleKind
-from shipments.models import Declaration, Driver, Enterprise, Vehicle
+from shipments.models import Declaration, Driver, Enterprise, FruitCode, Vehicle
 from shipments.reference import load_commodities
 
 PASSWORD = "correct horse battery staple 42"
@@ -91,9 +91,15 @@ def _user(
     return user
 
 
+#: Registered codes every test world has: fresh fruit declared for China carries them.
+FRUIT_CODES = {"puc_code": "VN-LSOR-0001", "phc_code": "VN-LSPH-0001"}
+
+
 def build_world() -> World:
     load_gates()
     load_commodities()
+    FruitCode.objects.create(kind="puc", code=FRUIT_CODES["puc_code"], source="test")
+    FruitCode.objects.create(kind="phc", code=FRUIT_CODES["phc_code"], source="test")
     load_clearance_rules()
     load_fee_schedules()
     gates = {g.code: g for g in Gate.objects.all()}
@@ -153,7 +159,11 @@ def declaration_input(world: World, **overrides: Any) -> services.DeclarationInp
     """A valid export of dragon fruit through the Tân Thanh route, tomorrow morning."""
     lines = overrides.pop("lines", None) or [
         services.LineInput(
-            commodity="dragon-fruit", hs_heading="0810", weight_kg="18000", value_usd="16200.00"
+            commodity="dragon-fruit",
+            hs_heading="0810",
+            weight_kg="18000",
+            value_usd="16200.00",
+            **FRUIT_CODES,
         )
     ]
     values: dict[str, Any] = {
@@ -192,6 +202,7 @@ def declaration_payload(world: World, **overrides: Any) -> dict[str, Any]:
                 "hs_heading": "0810",
                 "weight_kg": "18000",
                 "value_usd": "16200.00",
+                **FRUIT_CODES,
             }
         ],
     }

@@ -199,6 +199,18 @@ class GoodsLineInputSerializer(serializers.Serializer[Any]):
     weight_kg = serializers.DecimalField(max_digits=10, decimal_places=1, min_value=0)
     value_usd = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     description = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    puc_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="Fresh fruit exported to China: the registered growing-area code (PUC).",
+    )
+    phc_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="Fresh fruit exported to China: the registered packing-house code (PHC).",
+    )
 
 
 class DeclarationInputSerializer(serializers.Serializer[Any]):
@@ -289,6 +301,8 @@ class GoodsLineSerializer(serializers.Serializer[Any]):
     weight_kg = serializers.DecimalField(max_digits=10, decimal_places=1)
     value_usd = serializers.DecimalField(max_digits=14, decimal_places=2)
     description = serializers.CharField()
+    puc_code = serializers.CharField()
+    phc_code = serializers.CharField()
 
 
 class DeclarationSerializer(serializers.ModelSerializer[Declaration]):

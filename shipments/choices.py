@@ -111,3 +111,10 @@ class TruckState(models.TextChoices):
 
 
 TERMINAL_STATES = frozenset({TruckState.RETURNED, TruckState.CANCELLED, TruckState.REJECTED})
+
+
+class FruitCodeKind(models.TextChoices):
+    """The codes China requires on fruit it imports: a consignment without them is turned back."""
+
+    PUC = "puc", _("Growing area (PUC)")
+    PHC = "phc", _("Packing house (PHC)")

@@ -42,11 +42,12 @@ from shipments.choices import (
     CustomsChannel,
     Delivery,
     Direction,
+    GoodsGroup,
     IdDocumentType,
     Language,
     VehicleKind,
 )
-from shipments.models import Commodity, Declaration, Driver, Enterprise, Vehicle
+from shipments.models import Commodity, Declaration, Driver, Enterprise, FruitCode, Vehicle
 from shipments.services import HistoricTrip, LineInput, import_history
 from shipments.validators import ocr_key
 
@@ -637,6 +638,8 @@ class DemoBuilder:
                 commodity=commodity.code,
                 weight_kg=Decimal(f"{tonnes * 1000:.1f}"),
                 value_usd=Decimal(f"{tonnes * USD_PER_TONNE[commodity.code] * price:.2f}"),
+                # Fruit for China carries its codes (no draw: the random stream stays as it was).
+                **(DEMO_FRUIT_CODES if commodity.goods_group == GoodsGroup.FRESH_FRUIT else {}),
             )
         ]
         if rng.random() < 0.12:
@@ -744,6 +747,21 @@ class DemoBuilder:
         )
 
 
+#: The demo's registered fruit codes: invented, marked so, for the demo's fruit declarations.
+DEMO_FRUIT_CODES = {"puc_code": "VN-DEMO-PUC-0001", "phc_code": "VN-DEMO-PHC-0001"}
+
+
+def demo_fruit_codes() -> None:
+    """A few registered codes so the demo's declarants can declare fruit for China."""
+    for kind in ("puc", "phc"):
+        for n in range(1, 6):
+            FruitCode.objects.get_or_create(
+                kind=kind,
+                code=f"VN-DEMO-{kind.upper()}-{n:04d}",
+                defaults={"source": "demo: invented codes, not a registered list"},
+            )
+
+
 def demo_exists() -> bool:
     return User.objects.filter(username="declarant").exists()
 
@@ -764,6 +782,7 @@ def build_demo(
         raise RuntimeError("Load the reference data first (cuakhau load-reference)")
     with transaction.atomic():
         enterprises = builder.enterprises()
+        demo_fruit_codes()
         fleet = builder.fleet(enterprises, size=max(60, int(2400 * scale)))
         own = next(
             d for v, d in fleet if v.enterprise_id == enterprises[0].pk and v.country == "VN"

@@ -22,6 +22,7 @@ from shipments.choices import (
     CustomsChannel,
     Delivery,
     Direction,
+    FruitCodeKind,
     GoodsGroup,
     IdDocumentType,
     Language,
@@ -361,6 +362,8 @@ class GoodsLine(models.Model):
     )
     hs_heading = models.CharField(_("HS heading"), max_length=4)
     description = models.CharField(_("description"), max_length=255, blank=True)
+    puc_code = models.CharField(_("growing-area code (PUC)"), max_length=40, blank=True)
+    phc_code = models.CharField(_("packing-house code (PHC)"), max_length=40, blank=True)
     weight_kg = models.DecimalField(
         _("weight (kg)"),
         max_digits=10,
@@ -425,3 +428,45 @@ class StateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.declaration_id}: {self.from_state} → {self.to_state}"
+
+
+class FruitCode(models.Model):
+    """A growing-area (PUC) or packing-house (PHC) code registered with China: fresh fruit
+    exported to China carries one of each, or the consignment is turned back at the border.
+    The board keeps the list (imported from CSV); declarations are checked against it."""
+
+    kind = models.CharField(_("kind"), max_length=3, choices=FruitCodeKind.choices)
+    code = models.CharField(_("code"), max_length=40)
+    commodity = models.ForeignKey(
+        Commodity,
+        verbose_name=_("fruit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The fruit the code is registered for; empty: any fruit."),
+    )
+    holder = models.CharField(_("holder"), max_length=200, blank=True)
+    province = models.PositiveSmallIntegerField(
+        _("province"), choices=province_choices, null=True, blank=True
+    )
+    is_active = models.BooleanField(_("valid"), default=True)
+    source = models.TextField(_("source"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RestrictedManager()
+    scope = Scope(public=True, board_can_change=True)
+
+    class Meta:
+        verbose_name = _("registered fruit code")
+        verbose_name_plural = _("registered fruit codes")
+        ordering = ("kind", "code")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="fruit_code_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=FruitCodeKind.values), name="fruit_code_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code}"

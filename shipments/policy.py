@@ -48,3 +48,9 @@ REGISTER_ENTERPRISE = policy.rule(
     roles={Role.BOARD},
     refusal=_("Only the gate management board registers enterprises."),
 )
+#: Keep the list of registered fruit codes (PUC, PHC): import it from CSV.
+MANAGE_FRUIT_CODES = policy.rule(
+    "shipments.manage_fruit_codes",
+    roles={Role.BOARD},
+    refusal=_("Only the gate management board keeps the list of fruit codes."),
+)

@@ -36,15 +36,16 @@ from shipments.choices import (
     CustomsChannel,
     Delivery,
     Direction,
+    FruitCodeKind,
     TruckState,
 )
-from shipments.models import Commodity, Declaration, Driver, Vehicle
+from shipments.models import Commodity, Declaration, Driver, FruitCode, Vehicle
 from shipments.provinces import province_choices
 from shipments.validators import normalize_plate
 
 PAGE_SIZE = 50
-_LINE_KEY = re.compile(r"^lines-(\d{1,2})-(commodity|weight_kg|value_usd)$")
-LINE_FIELDS = ("commodity", "weight_kg", "value_usd")
+_LINE_KEY = re.compile(r"^lines-(\d{1,2})-(commodity|weight_kg|value_usd|puc_code|phc_code)$")
+LINE_FIELDS = ("commodity", "weight_kg", "value_usd", "puc_code", "phc_code")
 
 
 def _route_options() -> list[tuple[str, str]]:
@@ -411,3 +412,57 @@ def declaration_transition(request: HttpRequest, reference: str) -> HttpResponse
         return render(request, "shipments/declaration_detail.html", context, status=exc.status)
     messages.success(request, _("Declaration %s updated.") % reference)
     return redirect("shipments:declaration-detail", reference=reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fruit_codes(request: HttpRequest) -> HttpResponse:
+    """The registered growing-area (PUC) and packing-house (PHC) codes: the board imports the
+    list from CSV; declarants and officers look codes up."""
+    user = actor(request)
+    may_manage = policy.role_allows(user, rules.MANAGE_FRUIT_CODES)
+    status = 200
+    error: DomainError | None = None
+    result = None
+    if request.method == "POST":
+        if not may_manage:
+            return render(
+                request,
+                "error.html",
+                {"status": 403, "message": rules.MANAGE_FRUIT_CODES.refusal},
+                status=403,
+            )
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise InvalidInput(
+                    _("The file has errors; see each field."),
+                    fields={"file": [_("Choose the CSV file to import.")]},
+                )
+            result = services.do_import_fruit_codes(
+                actor=user, content=upload.read(), source=request.POST.get("source", "")
+            )
+        except DomainError as exc:
+            error, status = exc, exc.status
+    query = request.GET.get("q", "").strip().upper()
+    codes = FruitCode.objects.select_related("commodity").order_by("kind", "code")
+    if query:
+        codes = codes.filter(code__icontains=query)
+    page = Paginator(codes, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "shipments/fruit_codes.html",
+        {
+            "page": page,
+            "q": query,
+            "may_manage": may_manage,
+            "error": error,
+            "result": result,
+            "canonical": reverse("shipments:fruit-codes"),
+            "counts": {
+                kind: FruitCode.objects.filter(kind=kind, is_active=True).count()
+                for kind in FruitCodeKind.values
+            },
+        },
+        status=status,
+    )

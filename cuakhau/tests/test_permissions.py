@@ -601,6 +601,7 @@ WEB = {
     "/clearance/": {"customs_hn", "quarantine_hn", "guard_hn", "customs_cm", "board"},
     "/clearance/selectivity/": {"customs_hn", "customs_cm", "customs_admin"},
     "/clearance/advice/": {"customs_hn", "customs_cm", "customs_admin"},
+    "/declarations/fruit-codes/": SIGNED_IN,
     "/clearance/selectivity/new/": {"customs_admin"},
     "/clearance/rules/": SIGNED_IN,
     "/notifications/": SIGNED_IN,

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cuakhau.testing import PASSWORD, World, declare
+from cuakhau.testing import FRUIT_CODES, PASSWORD, World, declare
 from shipments.models import Declaration
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,8 @@ def _form(world: World, **overrides: str) -> dict[str, str]:
         "lines-0-commodity": "dragon-fruit",
         "lines-0-weight_kg": "18000",
         "lines-0-value_usd": "16200",
+        "lines-0-puc_code": FRUIT_CODES["puc_code"],
+        "lines-0-phc_code": FRUIT_CODES["phc_code"],
     }
     data.update(overrides)
     return data

@@ -90,6 +90,12 @@ def _rule_code() -> str:
     return str(SelectivityRule.objects.order_by("code").values_list("code", flat=True)[0])
 
 
+def _fruit_codes_csv() -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "codes.csv", b"kind,code\npuc,VN-TEST-0001\n", content_type="text/csv"
+    )
+
+
 def _pdf() -> SimpleUploadedFile:
     return SimpleUploadedFile("invoice.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
 
@@ -99,6 +105,11 @@ FORMS: dict[str, Form] = {
         {"owner", "outsider"},
         lambda w, d, s: "/declarations/new/",
         lambda w, p, s: {"direction": "export"},  # incomplete: a 400 for declarants
+    ),
+    "declarations/fruit-codes/": Form(
+        {"board"},
+        lambda w, d, s: "/declarations/fruit-codes/",
+        lambda w, p, s: {"file": _fruit_codes_csv(), "source": "test"},
     ),
     "declarations/new/check-plate/": Form(
         SIGNED_IN, lambda w, d, s: "/declarations/new/check-plate/", lambda w, p, s: {}

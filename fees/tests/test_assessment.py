@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cuakhau.errors import InvalidInput, NotAllowed
-from cuakhau.testing import World, declare
+from cuakhau.testing import FRUIT_CODES, World, declare
 from fees import services
 from fees.choices import AssessmentStatus, ChargeStatus, RefundReason
 from fees.models import Assessment, Charge, FeeRate, FeeReduction, FeeSchedule, Refund
@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _line(commodity: str, kg: str) -> LineInput:
-    return LineInput(commodity=commodity, weight_kg=kg, value_usd="1000")
+    # Fresh fruit for China carries its registered codes; other goods ignore them.
+    return LineInput(commodity=commodity, weight_kg=kg, value_usd="1000", **FRUIT_CODES)
 
 
 def _fee(declaration: Declaration) -> Assessment:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from conftest import client_for
 from cuakhau.errors import Conflict, NotAllowed
-from cuakhau.testing import World, declare, run_at_once, walk_to
+from cuakhau.testing import FRUIT_CODES, World, declare, run_at_once, walk_to
 from fees import reports, services
 from fees.choices import PaymentRequestStatus, ReceiptLineKind, RefundReason, RefundStatus
 from fees.models import Charge, Payment, PaymentRequest, Receipt, ReceiptSeries, Refund
@@ -244,7 +244,10 @@ def test_revenue_by_gate_day_fee_type_and_goods_group_with_the_split(world: Worl
     paid = _veg(world)
     pay(paid, world.owner)
     cancelled = declare(
-        world, lines=[LineInput(commodity="dragon-fruit", weight_kg="1500", value_usd="900")]
+        world,
+        lines=[
+            LineInput(commodity="dragon-fruit", weight_kg="1500", value_usd="900", **FRUIT_CODES)
+        ],
     )
     pay(cancelled, world.owner)
     from shipments import services as shipments

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed
-from cuakhau.testing import World, declare, pass_checks, walk_to
+from cuakhau.testing import FRUIT_CODES, World, declare, pass_checks, walk_to
 from engine.policies import priority
 from flow import planning, services
 from flow.choices import AdmissionStatus
@@ -170,7 +170,11 @@ def test_call_forward_follows_the_engines_priority_policy(world: World) -> None:
             vehicle_plate="29C-100.02",
             lines=[
                 LineInput(
-                    commodity="lychee", hs_heading="0810", weight_kg="15000", value_usd="22000"
+                    commodity="lychee",
+                    hs_heading="0810",
+                    weight_kg="15000",
+                    value_usd="22000",
+                    **FRUIT_CODES,
                 )
             ],
         ),

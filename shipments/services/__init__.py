@@ -6,7 +6,8 @@ hooks other apps registered in :mod:`shipments.lifecycle`. Arguments are keyword
 
 One module per kind of work: ``checks`` (what a declarant types), ``declarations`` (create,
 amend), ``transitions`` (the lifecycle, search), ``registry`` (enterprises, vehicles, drivers)
-and ``history`` (bulk import); this package re-exports them, so callers keep writing
+``history`` (bulk import) and ``fruit_codes`` (the board's list of PUC and PHC
+codes); this package re-exports them, so callers keep writing
 ``shipments.services.do_create_declaration``.
 """
 
@@ -48,6 +49,10 @@ from shipments.services.declarations import (
     do_create_declaration,
     new_reference,
 )
+from shipments.services.fruit_codes import (
+    ImportResult,
+    do_import_fruit_codes,
+)
 from shipments.services.history import (
     HistoricTrip,
     import_history,
@@ -81,6 +86,7 @@ __all__ = [
     "AmendInput",
     "DeclarationInput",
     "HistoricTrip",
+    "ImportResult",
     "LineInput",
     "_CleanDeclaration",
     "_CleanLine",
@@ -98,6 +104,7 @@ __all__ = [
     "declaration_snapshot",
     "do_amend_declaration",
     "do_create_declaration",
+    "do_import_fruit_codes",
     "do_register_driver",
     "do_register_enterprise",
     "do_register_vehicle",

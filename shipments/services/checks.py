@@ -4,6 +4,7 @@ goods lines, weights and carriage."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,12 +29,15 @@ from shipments.choices import (
     CustomsChannel,
     Delivery,
     Direction,
+    FruitCodeKind,
+    GoodsGroup,
     TruckState,
 )
 from shipments.models import (
     Commodity,
     Declaration,
     Driver,
+    FruitCode,
     Vehicle,
 )
 from shipments.provinces import province_choices
@@ -56,6 +60,9 @@ class LineInput:
     weight_kg: Any = None
     value_usd: Any = None
     description: str = ""
+    #: Fresh fruit exported to China: its registered growing-area and packing-house codes.
+    puc_code: str = ""
+    phc_code: str = ""
 
 
 @dataclass
@@ -108,6 +115,8 @@ class _CleanLine:
     weight_kg: Decimal
     value_usd: Decimal
     description: str
+    puc_code: str = ""
+    phc_code: str = ""
 
 
 @dataclass
@@ -309,7 +318,7 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
         )
 
     _check_carriage(data.container, data.delivery, data.direction, errors)
-    lines = _check_lines(data.lines, errors, data.number_language)
+    lines = _check_lines(data.lines, errors, data.number_language, data.direction)
     if lines and not errors.fields and not data.confirm_unusual:
         problem = unusual_weight(data.container, [line.weight_kg for line in lines])
         if problem:
@@ -382,8 +391,53 @@ def unusual_weight(container: str, weights: Sequence[Decimal]) -> str:
     return ""
 
 
+def needs_fruit_codes(direction: str, commodity: Commodity) -> bool:
+    """China turns back fresh fruit without registered growing-area and packing-house codes
+    (durian since September 2022; docs/sources.md, "Working hours")."""
+    return direction in (Direction.EXPORT, Direction.TEMP_IMPORT_REEXPORT) and (
+        commodity.goods_group == GoodsGroup.FRESH_FRUIT
+    )
+
+
+def _check_fruit_codes(
+    line: LineInput, commodity: Commodity, prefix: str, errors: _Errors
+) -> tuple[str, str]:
+    codes = []
+    for kind, name in ((FruitCodeKind.PUC, "puc_code"), (FruitCodeKind.PHC, "phc_code")):
+        raw = re.sub(r"\s", "", str(getattr(line, name) or "")).upper()
+        label = FruitCodeKind(kind).label
+        if not raw:
+            errors.add(
+                f"{prefix}.{name}",
+                _(
+                    "Give the %(kind)s code registered for %(fruit)s: China turns fruit back "
+                    "without it."
+                )
+                % {"kind": label, "fruit": commodity.name},
+            )
+        else:
+            found = FruitCode.objects.filter(kind=kind, code=raw, is_active=True).first()
+            if found is None:
+                errors.add(
+                    f"{prefix}.{name}",
+                    _("%(code)s is not a registered %(kind)s code in the board's list.")
+                    % {"code": raw, "kind": label},
+                )
+            elif found.commodity_id is not None and found.commodity_id != commodity.pk:
+                errors.add(
+                    f"{prefix}.{name}",
+                    _("%(code)s is registered for %(fruit)s, not for %(this)s.")
+                    % {"code": raw, "fruit": found.commodity, "this": commodity.name},
+                )
+        codes.append(raw)
+    return codes[0], codes[1]
+
+
 def _check_lines(
-    lines: Sequence[LineInput], errors: _Errors, language: str | None = None
+    lines: Sequence[LineInput],
+    errors: _Errors,
+    language: str | None = None,
+    direction: str = "",
 ) -> list[_CleanLine]:
     if not lines:
         errors.add("lines", _("Declare at least one goods line."))
@@ -433,6 +487,9 @@ def _check_lines(
         value = _number(line.value_usd, f"{prefix}.value_usd", errors, language=language, places=2)
         if value is None or (value.is_finite() and not 0 <= value < Decimal("1e12")):
             errors.add(f"{prefix}.value_usd", _("Give the value in US dollars, 0 or more."))
+        puc = phc = ""
+        if commodity is not None and needs_fruit_codes(direction, commodity):
+            puc, phc = _check_fruit_codes(line, commodity, prefix, errors)
         if (
             commodity is not None
             and weight is not None
@@ -447,6 +504,8 @@ def _check_lines(
                     weight.quantize(Decimal("0.1")),
                     value,
                     (line.description or "")[:255],
+                    puc,
+                    phc,
                 )
             )
     return clean

@@ -187,6 +187,8 @@ def _save_lines(declaration: Declaration, lines: Sequence[_CleanLine]) -> None:
             weight_kg=ln.weight_kg,
             value_usd=ln.value_usd,
             description=ln.description,
+            puc_code=ln.puc_code,
+            phc_code=ln.phc_code,
         )
         for i, ln in enumerate(lines)
     )
@@ -238,7 +240,9 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         delivery = declaration.delivery if data.delivery is None else data.delivery
         _check_carriage(container, delivery, declaration.direction, errors)
         lines = (
-            None if data.lines is None else _check_lines(data.lines, errors, data.number_language)
+            None
+            if data.lines is None
+            else _check_lines(data.lines, errors, data.number_language, declaration.direction)
         )
         if arrival is not None:
             _check_arrival(arrival, errors)

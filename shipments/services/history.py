@@ -130,6 +130,8 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
                         weight_kg=line.weight_kg,
                         value_usd=line.value_usd,
                         description=line.description,
+                        puc_code=line.puc_code,
+                        phc_code=line.phc_code,
                     )
                 )
             entries.append(

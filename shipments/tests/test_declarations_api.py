@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from conftest import client_for
-from cuakhau.testing import World, declaration_payload, declare
+from cuakhau.testing import FRUIT_CODES, World, declaration_payload, declare
 from shipments.models import Declaration, Enterprise, Vehicle
 
 pytestmark = pytest.mark.django_db
@@ -393,14 +393,18 @@ def test_an_implausible_weight_is_flagged_until_confirmed(world) -> None:  # typ
     from shipments import services
     from shipments.models import Declaration
 
-    light = [services.LineInput(commodity="durian", weight_kg="15", value_usd="45000")]
+    light = [
+        services.LineInput(commodity="durian", weight_kg="15", value_usd="45000", **FRUIT_CODES)
+    ]
     with pytest.raises(InvalidInput) as flagged:
         services.do_create_declaration(
             actor=world.owner, data=declaration_input(world, container="40ft", lines=light)
         )
     assert {"lines[0].weight_kg", "confirm_unusual"} <= set(flagged.value.fields)
     assert not Declaration.objects.exists()
-    heavy = [services.LineInput(commodity="durian", weight_kg="52000", value_usd="45000")]
+    heavy = [
+        services.LineInput(commodity="durian", weight_kg="52000", value_usd="45000", **FRUIT_CODES)
+    ]
     with pytest.raises(InvalidInput):
         services.do_create_declaration(
             actor=world.owner, data=declaration_input(world, container="", lines=heavy)
@@ -436,6 +440,8 @@ def test_the_page_asks_to_confirm_an_implausible_weight(world) -> None:  # type:
         "lines-0-commodity": "durian",
         "lines-0-weight_kg": "15",
         "lines-0-value_usd": "45.000",
+        "lines-0-puc_code": FRUIT_CODES["puc_code"],
+        "lines-0-phc_code": FRUIT_CODES["phc_code"],
     }
     refused = web.post("/declarations/new/", form)
     assert refused.status_code == 400

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from clearance.choices import Agency, CheckStatus, InspectionResult
 from clearance.models import Check
 from clearance.services import InspectionInput, do_record_inspection
-from cuakhau.testing import World, customs_number, declare, officer_for, walk_to
+from cuakhau.testing import FRUIT_CODES, World, customs_number, declare, officer_for, walk_to
 from shipments import services
 from shipments.choices import TruckState
 from shipments.models import Declaration
@@ -21,7 +21,11 @@ def _durian_in_yard(world: World, **overrides: object) -> Declaration:
         **overrides,
         lines=[
             services.LineInput(
-                commodity="durian", hs_heading="0810", weight_kg="20000", value_usd="70000"
+                commodity="durian",
+                hs_heading="0810",
+                weight_kg="20000",
+                value_usd="70000",
+                **FRUIT_CODES,
             )
         ],
     )

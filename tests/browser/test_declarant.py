@@ -57,11 +57,22 @@ def test_declarant_declares_sees_it_listed_and_switches_to_chinese(
     expect(page.locator("#id_lines-0-value_usd")).to_have_value("45.000,5")
     assert not Declaration.objects.exists()
     page.fill("#id_lines-0-weight_kg", "15.000")
+    # Dragon fruit for China needs its registered growing-area and packing-house codes (China
+    # turns fruit back without them): refused, naming the field, until they are given.
+    page.click("button.primary[type=submit]")
+    expect(page.locator("#id_lines-0-puc_code ~ ul.errorlist").first).to_contain_text("PUC")
+    expect(page.locator("#id_lines-0-puc_code")).to_have_attribute("aria-invalid", "true")
+    assert not Declaration.objects.exists()
+    page.fill("#id_lines-0-puc_code", " vn-lsor-0001 ")
+    page.fill("#id_lines-0-phc_code", "VN-LSPH-0001")
+    expect(page.locator("#id_lines-0-puc_code")).to_have_value(" vn-lsor-0001 ")
+    expect(page.locator("#id_lines-0-phc_code")).to_have_value("VN-LSPH-0001")
     page.click("button.primary[type=submit]")
 
     page.wait_for_url(re.compile(r"/declarations/[0-9]{6}-[A-Z0-9]{6}/$"))
     declaration = Declaration.objects.get()
     line = declaration.lines.get()
+    assert (line.puc_code, line.phc_code) == ("VN-LSOR-0001", "VN-LSPH-0001")
     assert line.weight_kg == 15000
     assert line.value_usd == Decimal("45000.5")
     expect(page.locator("#state")).to_have_text("Đã khai báo")
