@@ -100,7 +100,7 @@ def do_record_customs_channel(
             )
         clearance = Clearance.objects.select_for_update().filter(declaration=declaration).first()
         if clearance is not None:
-            _reopen_customs(declaration, clearance, FROM_VNACCS[code], actor, now)
+            _reopen_customs(declaration, clearance, FROM_VNACCS[code], actor, now, reason)
         declaration.customs_channel = code
         declaration.customs_declaration_number = clean
         try:
@@ -133,7 +133,12 @@ def do_record_customs_channel(
 
 
 def _reopen_customs(
-    declaration: Declaration, clearance: Clearance, channel: str, actor: User, now: Any
+    declaration: Declaration,
+    clearance: Clearance,
+    channel: str,
+    actor: User,
+    now: Any,
+    reason: str,
 ) -> None:
     """The customs check follows the recorded channel while customs has not decided."""
     customs = Check.objects.select_for_update().filter(
@@ -166,7 +171,8 @@ def _reopen_customs(
         )
         sequence_inspection_clock(declaration)
     clearance.channel = channel
-    clearance.override_reason = ""
+    # The panel says who recorded a correction and why (the audit log has every recording).
+    clearance.override_reason = reason.strip()[:1000]
     clearance.overridden_by = actor if actor.role == Role.CUSTOMS else None
     clearance.save(update_fields=["channel", "override_reason", "overridden_by"])
 

@@ -242,6 +242,7 @@ def test_the_vnaccs_channel_is_recorded_then_corrected_with_a_reason(world: Worl
     declaration.refresh_from_db()
     assert declaration.clearance.channel == Channel.RED
     assert declaration.clearance.overridden_by == world.customs_hn
+    assert declaration.clearance.override_reason == "VNACCS changed the channel after a tip-off"
     events = AuditEvent.objects.filter(action="declaration.customs_channel").order_by("seq")
     assert [(e.before["customs_channel"], e.after["customs_channel"]) for e in events] == [
         ("", "2"),
