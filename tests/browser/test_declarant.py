@@ -60,6 +60,9 @@ def test_declarant_declares_sees_it_listed_and_switches_to_chinese(
     # Dragon fruit for China needs its registered growing-area and packing-house codes (China
     # turns fruit back without them): refused, naming the field, until they are given.
     page.click("button.primary[type=submit]")
+    # The first refusal named the codes too; wait for this answer (the weight now read right).
+    expect(page.locator("#id_lines-0-weight_kg ~ ul.errorlist")).to_have_count(0)
+    expect(page.locator("#id_lines-0-weight_kg")).to_have_value("15.000")
     expect(page.locator("#id_lines-0-puc_code ~ ul.errorlist").first).to_contain_text("PUC")
     expect(page.locator("#id_lines-0-puc_code")).to_have_attribute("aria-invalid", "true")
     assert not Declaration.objects.exists()
