@@ -1,40 +1,18 @@
-"""Demo accounts and traffic calibrated to Lạng Sơn's published figures.
-
-Volumes come from the mid-2025 trucks per day per gate and direction in the reference data
-(``observed_daily_trucks``); the commodity mix per gate follows docs/sources.md (fruit through
-Tân Thanh, seafood through Cốc Nam, electronics and machinery imported through Hữu Nghị, mostly
-imports and medicinal herbs at Chi Ma). Traffic dips on Sundays, swells in the lychee season
-(June) and nearly stops around Tết / Spring Festival. Everything derives from one seeded RNG, so
-the same ``--seed`` and ``--end`` give the same data.
-
-History goes in through :func:`shipments.services.import_history`, which checks every step
-against the lifecycle table and writes the same state-change and audit rows as live moves.
-"""
+"""Building the demo's enterprises, fleet, accounts and trips, one seeded generator for all."""
 
 from __future__ import annotations
 
-import math
 import random
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
-import holidays as holiday_calendars
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
-from stdnum.cn import uscc
-from stdnum.vn import mst
 
 from accounts.choices import Role
 from accounts.models import User
-from clearance.services import open_backlog
-from fees.demo import build_fees_demo
-from flow.demo import build_flow_demo
 from gates.models import Gate, Route
 from gates.reference import reference_data
 from shipments.choices import (
@@ -47,397 +25,33 @@ from shipments.choices import (
     Language,
     VehicleKind,
 )
-from shipments.models import Commodity, Declaration, Driver, Enterprise, FruitCode, Vehicle
-from shipments.services import HistoricTrip, LineInput, import_history
-from shipments.validators import ocr_key
-
-DEMO_LABEL = "system:demo"
-
-# (gate/route key, flow) → weighted commodity mix.
-MIX: dict[tuple[str, str], list[tuple[str, float]]] = {
-    ("huu-nghi/tan-thanh", "exit"): [
-        ("durian", 30),
-        ("dragon-fruit", 20),
-        ("jackfruit", 12),
-        ("mango", 10),
-        ("watermelon", 8),
-        ("banana", 10),
-        ("longan", 5),
-        ("cassava-chips", 5),
-    ],
-    ("huu-nghi/tan-thanh", "entry"): [
-        ("fresh-vegetables", 25),
-        ("appliances", 20),
-        ("machinery", 20),
-        ("chemicals", 15),
-        ("hot-rolled-steel", 20),
-    ],
-    ("huu-nghi/coc-nam", "exit"): [
-        ("fresh-fish", 45),
-        ("live-crustaceans", 40),
-        ("frozen-seafood", 15),
-    ],
-    ("huu-nghi/coc-nam", "entry"): [("frozen-seafood", 40), ("fresh-vegetables", 60)],
-    ("huu-nghi", "exit"): [
-        ("durian", 25),
-        ("dragon-fruit", 10),
-        ("phones", 20),
-        ("integrated-circuits", 15),
-        ("computers", 10),
-        ("furniture", 10),
-        ("tapioca-starch", 10),
-    ],
-    ("huu-nghi", "entry"): [
-        ("phones", 15),
-        ("integrated-circuits", 20),
-        ("computers", 10),
-        ("machinery", 25),
-        ("appliances", 15),
-        ("chemicals", 5),
-        ("hot-rolled-steel", 10),
-    ],
-    ("chi-ma", "exit"): [
-        ("cassava-chips", 40),
-        ("dried-longan", 20),
-        ("watermelon", 20),
-        ("tapioca-starch", 20),
-    ],
-    ("chi-ma", "entry"): [
-        ("medicinal-herbs", 30),
-        ("machinery", 25),
-        ("fresh-vegetables", 25),
-        ("chemicals", 20),
-    ],
-}
-# Export value per tonne in USD: rough orders of magnitude for realistic-looking lines.
-USD_PER_TONNE = {
-    "durian": 3500,
-    "dragon-fruit": 900,
-    "jackfruit": 600,
-    "lychee": 1500,
-    "longan": 1200,
-    "mango": 800,
-    "watermelon": 250,
-    "banana": 450,
-    "fresh-vegetables": 400,
-    "cassava-chips": 250,
-    "dried-longan": 4000,
-    "fresh-fish": 3000,
-    "live-crustaceans": 9000,
-    "frozen-seafood": 3500,
-    "tapioca-starch": 500,
-    "medicinal-herbs": 3000,
-    "iron-ore": 100,
-    "aluminium": 2400,
-    "hot-rolled-steel": 600,
-    "chemicals": 900,
-    "furniture": 2500,
-    "phones": 60000,
-    "computers": 40000,
-    "integrated-circuits": 150000,
-    "machinery": 12000,
-    "appliances": 5000,
-}
-WEEKDAY_FACTOR = (1.03, 1.04, 1.04, 1.03, 1.02, 0.97, 0.87)
-MONTH_FACTOR = {
-    1: 0.9,
-    2: 0.7,
-    3: 0.95,
-    4: 1.0,
-    5: 1.05,
-    6: 1.15,
-    7: 1.05,
-    8: 1.0,
-    9: 1.0,
-    10: 1.0,
-    11: 1.05,
-    12: 1.1,
-}
-ORIGINS_EXIT = [
-    (82, 12),
-    (86, 10),
-    (96, 3),
-    (91, 6),
-    (92, 5),
-    (80, 8),
-    (75, 5),
-    (52, 3),
-    (24, 6),
-    (15, 4),
-    (20, 10),
-    (33, 4),
-    (1, 6),
-    (31, 4),
-    (79, 6),
-    (40, 3),
-]
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    username: str
-    role: str
-    gates: tuple[str, ...] = ()
-    enterprise: int | None = None
-    description: str = ""
-    display_name: str = ""
-
-
-ACCOUNTS = (
-    DemoAccount(
-        "admin",
-        Role.ADMIN,
-        description="administrator (Django admin)",
-        display_name="Quản trị hệ thống",
-    ),
-    DemoAccount(
-        "board",
-        Role.BOARD,
-        description="gate management board, whole province",
-        display_name="Hoàng Minh Tuấn",
-    ),
-    DemoAccount(
-        "declarant",
-        Role.DECLARANT,
-        enterprise=0,
-        description="declarant of the first demo enterprise",
-        display_name="Nguyễn Thị Lan",
-    ),
-    DemoAccount(
-        "declarant2",
-        Role.DECLARANT,
-        enterprise=1,
-        description="declarant of another enterprise",
-        display_name="Trần Văn Hải",
-    ),
-    DemoAccount(
-        "driver",
-        Role.DRIVER,
-        description="driver of the first demo enterprise",
-        display_name="Phạm Đức Long",
-    ),
-    DemoAccount(
-        "yard.huunghi",
-        Role.YARD_OPERATOR,
-        ("huu-nghi",),
-        description="yard operator, Hữu Nghị",
-        display_name="Lê Văn Sơn",
-    ),
-    DemoAccount(
-        "customs.huunghi",
-        Role.CUSTOMS,
-        ("huu-nghi",),
-        description="customs, Hữu Nghị",
-        display_name="Vũ Thị Hà",
-    ),
-    DemoAccount(
-        "quarantine.huunghi",
-        Role.QUARANTINE,
-        ("huu-nghi",),
-        description="plant/animal quarantine, Hữu Nghị",
-        display_name="Đặng Quang Khánh",
-    ),
-    DemoAccount(
-        "borderguard.huunghi",
-        Role.BORDER_GUARD,
-        ("huu-nghi",),
-        description="border guard, Hữu Nghị",
-        display_name="Bùi Hữu Thắng",
-    ),
-    DemoAccount(
-        "health.huunghi",
-        Role.HEALTH,
-        ("huu-nghi",),
-        description="health check, Hữu Nghị",
-        display_name="Đỗ Thanh Bình",
-    ),
-    DemoAccount(
-        "yard.chima",
-        Role.YARD_OPERATOR,
-        ("chi-ma",),
-        description="yard operator, Chi Ma",
-        display_name="Ngô Công Việt",
-    ),
-    DemoAccount(
-        "customs.chima",
-        Role.CUSTOMS,
-        ("chi-ma",),
-        description="customs, Chi Ma",
-        display_name="Hồ Thị Quân",
-    ),
-    DemoAccount(
-        "quarantine.chima",
-        Role.QUARANTINE,
-        ("chi-ma",),
-        description="plant/animal quarantine, Chi Ma",
-        display_name="Lương Văn Phong",
-    ),
-    DemoAccount(
-        "borderguard.chima",
-        Role.BORDER_GUARD,
-        ("chi-ma",),
-        description="border guard, Chi Ma",
-        display_name="Nông Văn Dũng",
-    ),
-    DemoAccount(
-        "customs.admin",
-        Role.CUSTOMS_ADMIN,
-        description="customs administrator: selectivity rules, province-wide",
-        display_name="Trịnh Minh Đức",
-    ),
+from shipments.demo.accounts import ACCOUNTS, DemoAccount
+from shipments.demo.names import (
+    CN_COMPANY_WORDS,
+    CN_GIVEN,
+    CN_SURNAMES,
+    VN_COMPANY_WORDS,
+    VN_GIVEN,
+    VN_MIDDLE,
+    VN_PLACES,
+    VN_SURNAMES,
+    _cn_credit_code,
+    _cn_plate,
+    _vn_plate,
+    _vn_tax_code,
 )
-
-VN_COMPANY_WORDS = [
-    "Nông sản",
-    "Trái cây",
-    "Xuất nhập khẩu",
-    "Thương mại",
-    "Logistics",
-    "Vận tải",
-    "Hoa quả",
-    "Thủy sản",
-    "Điện tử",
-    "Máy móc",
-    "Dược liệu",
-    "Hóa chất",
-]
-VN_PLACES = [
-    "Lạng Sơn",
-    "Kinh Bắc",
-    "Đồng Tháp",
-    "Tiền Giang",
-    "Bình Thuận",
-    "Hà Nội",
-    "Sài Gòn",
-    "Tây Nguyên",
-    "Hải Phòng",
-    "Đông Bắc",
-    "Cửu Long",
-    "Hồng Hà",
-    "Việt Trung",
-]
-VN_SURNAMES = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Vũ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Lương",
-]
-VN_MIDDLE = ["Văn", "Đức", "Minh", "Quang", "Thị", "Hữu", "Thanh", "Công"]
-VN_GIVEN = [
-    "An",
-    "Bình",
-    "Cường",
-    "Dũng",
-    "Hải",
-    "Hùng",
-    "Khánh",
-    "Long",
-    "Nam",
-    "Phong",
-    "Quân",
-    "Sơn",
-    "Thắng",
-    "Tuấn",
-    "Việt",
-    "Hà",
-    "Lan",
-]
-CN_COMPANY_WORDS = ["进出口", "贸易", "物流", "果业"]
-CN_SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "农", "韦"]
-CN_GIVEN = ["伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "华", "平"]
-VN_TRUCK_PROVINCES = [
-    12,
-    14,
-    15,
-    20,
-    29,
-    30,
-    34,
-    36,
-    37,
-    43,
-    47,
-    49,
-    51,
-    60,
-    61,
-    63,
-    64,
-    65,
-    67,
-    68,
-    71,
-    72,
-    89,
-    98,
-    99,
-]
-
-
-def _vn_tax_code(rng: random.Random) -> str:
-    body = "0" + "".join(str(rng.randrange(10)) for _ in range(8))
-    return body + str(mst.calc_check_digit(body))
-
-
-def _cn_credit_code(rng: random.Random) -> str:
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    body = (
-        "91450"
-        + "".join(str(rng.randrange(10)) for _ in range(3))
-        + "".join(rng.choice(alphabet) for _ in range(9))
-    )
-    return body + str(uscc.calc_check_digit(body))
-
-
-def _vn_plate(rng: random.Random, series: str) -> str:
-    province = rng.choice(VN_TRUCK_PROVINCES)
-    return f"{province}{series}-{rng.randrange(1000):03d}.{rng.randrange(100):02d}"
-
-
-def _cn_plate(rng: random.Random) -> str:
-    letters = "ABCDEFKMNP"
-    return f"桂{rng.choice(letters)}·{rng.randrange(10000, 99999)}"
-
-
-def _weighted(rng: random.Random, items: Sequence[tuple[Any, float]]) -> Any:
-    values, weights = zip(*items, strict=True)
-    return rng.choices(values, weights=weights, k=1)[0]
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    # Normal approximation above 30 is plenty for day counts.
-    if mean > 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, k, p = math.exp(-mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
-
-
-def tet_days(start: date, end: date) -> set[date]:
-    """Days around Tết / Spring Festival when traffic nearly stops: eve-2 to fifth day."""
-    days: set[date] = set()
-    for year in range(start.year, end.year + 2):
-        calendar = holiday_calendars.country_holidays("VN", years=year, language="en_US")
-        new_year = next((d for d, n in sorted(calendar.items()) if n == "Lunar New Year"), None)
-        if new_year is not None:
-            days.update(new_year + timedelta(days=k) for k in range(-3, 6))
-    return days
-
-
-def day_factor(day: date, tet: set[date]) -> float:
-    factor = WEEKDAY_FACTOR[day.weekday()] * MONTH_FACTOR[day.month]
-    return factor * (0.08 if day in tet else 1.0)
+from shipments.demo.traffic import (
+    MIX,
+    ORIGINS_EXIT,
+    USD_PER_TONNE,
+    _poisson,
+    _weighted,
+    day_factor,
+    tet_days,
+)
+from shipments.models import Commodity, Driver, Enterprise, FruitCode, Vehicle
+from shipments.services import HistoricTrip, LineInput
+from shipments.validators import ocr_key
 
 
 class DemoBuilder:
@@ -760,67 +374,3 @@ def demo_fruit_codes() -> None:
                 code=f"VN-DEMO-{kind.upper()}-{n:04d}",
                 defaults={"source": "demo: invented codes, not a registered list"},
             )
-
-
-def demo_exists() -> bool:
-    return User.objects.filter(username="declarant").exists()
-
-
-def build_demo(
-    *,
-    seed: int = 1,
-    days: int = 30,
-    end: date | None = None,
-    scale: float = 1.0,
-    progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
-    """Build the demo; ``progress`` is told what is being built as it goes (``make run`` shows
-    it, since the whole build takes a minute or more)."""
-    say = progress or (lambda message: None)
-    builder = DemoBuilder(seed=seed, days=days, end=end or timezone.localdate(), scale=scale)
-    if not builder.catalogue or not builder.gates:
-        raise RuntimeError("Load the reference data first (cuakhau load-reference)")
-    with transaction.atomic():
-        enterprises = builder.enterprises()
-        demo_fruit_codes()
-        fleet = builder.fleet(enterprises, size=max(60, int(2400 * scale)))
-        own = next(
-            d for v, d in fleet if v.enterprise_id == enterprises[0].pk and v.country == "VN"
-        )
-        accounts = builder.accounts(enterprises, own)
-    say(f"{len(enterprises)} enterprises, {len(fleet)} trucks and the demo accounts")
-    created = 0
-    batch: list[HistoricTrip] = []
-    references: set[str] = set()
-    for trip in builder.trips(fleet):
-        if trip.reference in references:
-            continue
-        references.add(trip.reference)
-        batch.append(trip)
-        if len(batch) >= 2000:
-            created += import_history(trips=batch, actor_label=DEMO_LABEL)
-            batch = []
-            if created % 10000 == 0:
-                say(f"{created:,} declarations with their history")
-    created += import_history(trips=batch, actor_label=DEMO_LABEL)
-    say(f"{created:,} declarations with their history; opening checks in the yards")
-    # Trucks already in the yard get their channel and agency checks, as a live arrival would.
-    checks_opened = open_backlog()
-    say("slots, bookings, yard visits and camera reads")
-    flow = build_flow_demo(seed=seed)
-    say("fees: assessments, payments, receipts and yard charges")
-    fees = build_fees_demo(seed=seed)
-    by_state = dict(
-        Declaration.objects.order_by()
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-    )
-    return {
-        "accounts": accounts,
-        "declarations": created,
-        "by_state": by_state,
-        "clearances_opened": checks_opened,
-        **flow,
-        **fees,
-    }
