@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,18 +26,39 @@ from shipments.services import HistoricTrip, LineInput, import_history
 pytestmark = pytest.mark.django_db
 
 
-def _history(world: World, per_day: int, days: int) -> None:
-    """``per_day`` trucks a day declared for Hữu Nghị exits over the last ``days`` days."""
+Steps = Callable[[date, datetime], list[tuple[str, datetime, str]]]
+
+
+def _arrived(day: date, arrival: datetime) -> list[tuple[str, datetime, str]]:
+    return [
+        ("admit", arrival - timedelta(hours=2), "system:test"),
+        ("arrive", arrival, "system:test"),
+    ]
+
+
+def _trips(
+    world: World,
+    *,
+    days: int,
+    per_day: int,
+    first_hour: int,
+    hours: int,
+    steps: Steps,
+    today: date | None = None,
+    prefix: str = "H",
+) -> None:
+    """``per_day`` dragon-fruit exits a day through Hữu Nghị over the ``days`` days before
+    ``today``, arriving one an hour from ``first_hour`` over ``hours`` hours, then ``steps``."""
     tz = timezone.get_current_timezone()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     trips = []
     for d in range(days, 0, -1):
         day = today - timedelta(days=d)
         for i in range(per_day):
-            arrival = datetime.combine(day, time(8 + i % 10), tz)
+            arrival = datetime.combine(day, time(first_hour + i % hours), tz)
             trips.append(
                 HistoricTrip(
-                    reference=f"H{d:03d}{i:04d}",
+                    reference=f"{prefix}{d:03d}{i:04d}",
                     enterprise=world.owner_enterprise,
                     direction="export",
                     flow="exit",
@@ -55,13 +77,16 @@ def _history(world: World, per_day: int, days: int) -> None:
                             value_usd=Decimal(13000),
                         )
                     ],
-                    steps=[
-                        ("admit", arrival - timedelta(hours=2), "system:test"),
-                        ("arrive", arrival, "system:test"),
-                    ],
+                    steps=steps(day, arrival),
                 )
             )
     import_history(trips=trips, actor_label="system:test")
+
+
+def _history(world: World, per_day: int, days: int) -> None:
+    """``per_day`` trucks a day declared for Hữu Nghị exits over the last ``days`` days, all
+    still in the yard."""
+    _trips(world, days=days, per_day=per_day, first_hour=8, hours=10, steps=_arrived)
 
 
 def test_overflow_forecast_holds_days_advises_and_the_board_can_override(world: World) -> None:
@@ -283,44 +308,26 @@ def test_expected_wait_grows_with_the_queue(world: World) -> None:
 def _yard_days(world: World, days: int, now: datetime) -> None:
     """Ten exits a day over the last ``days`` days, each in the yard from 08:00–12:00 until it
     crosses at 17:00: the yard fills to ten every afternoon and is empty at night."""
-    day0 = timezone.localtime(now).date()
     tz = timezone.get_current_timezone()
-    trips = []
-    for d in range(days, 0, -1):
-        day = day0 - timedelta(days=d)
-        for i in range(10):
-            arrival = datetime.combine(day, time(8 + i % 5), tz)
-            trips.append(
-                HistoricTrip(
-                    reference=f"Y{d:03d}{i:04d}",
-                    enterprise=world.owner_enterprise,
-                    direction="export",
-                    flow="exit",
-                    gate=world.gates["huu-nghi"],
-                    route=None,
-                    vehicle=world.owner_vehicle,
-                    driver=world.owner_driver,
-                    origin_province=86,
-                    planned_arrival=arrival,
-                    customs_declaration_number="",
-                    created_at=arrival - timedelta(hours=12),
-                    lines=[
-                        LineInput(
-                            commodity="dragon-fruit",
-                            weight_kg=Decimal(15000),
-                            value_usd=Decimal(13000),
-                        )
-                    ],
-                    steps=[
-                        ("admit", arrival - timedelta(hours=2), "system:test"),
-                        ("arrive", arrival, "system:test"),
-                        ("clear", arrival + timedelta(hours=2), "system:test"),
-                        ("call", datetime.combine(day, time(16, 30), tz), "system:test"),
-                        ("cross", datetime.combine(day, time(17), tz), "system:test"),
-                    ],
-                )
-            )
-    import_history(trips=trips, actor_label="system:test")
+
+    def crossed(day: date, arrival: datetime) -> list[tuple[str, datetime, str]]:
+        return [
+            *_arrived(day, arrival),
+            ("clear", arrival + timedelta(hours=2), "system:test"),
+            ("call", datetime.combine(day, time(16, 30), tz), "system:test"),
+            ("cross", datetime.combine(day, time(17), tz), "system:test"),
+        ]
+
+    _trips(
+        world,
+        days=days,
+        per_day=10,
+        first_hour=8,
+        hours=5,
+        steps=crossed,
+        today=timezone.localtime(now).date(),
+        prefix="Y",
+    )
 
 
 def test_yard_occupancy_is_counted_back_from_the_trucks_history(world: World) -> None:
