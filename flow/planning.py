@@ -213,16 +213,21 @@ def yard_capacity(gate: Gate) -> int | None:
     return int(total) if total else None
 
 
+def _counted_roads(gate: Gate) -> set[int | None]:
+    """The roads (route ids; ``None`` for the gate's own) whose yards publish a capacity."""
+    return set(
+        Yard.objects.filter(gate=gate, vehicle_capacity__isnull=False).values_list(
+            "route_id", flat=True
+        )
+    )
+
+
 def in_yard_scope(gate: Gate, prefix: str = "") -> Q:
     """The trucks that count against the gate's published yard capacity: those of the roads
     (the gate's own, ``route`` empty, or a route) whose yards publish one. Hữu Nghị's 600
     places are its own yard's; Tân Thanh's and Cốc Nam's trucks wait in their routes' yards,
     whose capacity is not published, and are not counted against it."""
-    routes = set(
-        Yard.objects.filter(gate=gate, vehicle_capacity__isnull=False).values_list(
-            "route_id", flat=True
-        )
-    )
+    routes = _counted_roads(gate)
     scope = Q(**{f"{prefix}route_id__in": [r for r in routes if r is not None]})
     if None in routes:
         scope |= Q(**{f"{prefix}route__isnull": True})
@@ -231,13 +236,8 @@ def in_yard_scope(gate: Gate, prefix: str = "") -> Q:
 
 def yard_capacity_per_hour(gate: Gate, flow: str, start: datetime, hours: int) -> list[int]:
     """What the roads counted against the yard clear each hour (see :func:`in_yard_scope`)."""
-    routes = set(
-        Yard.objects.filter(gate=gate, vehicle_capacity__isnull=False).values_list(
-            "route_id", flat=True
-        )
-    )
     total = [0] * hours
-    for route_id in routes:
+    for route_id in _counted_roads(gate):
         route = Route.objects.get(pk=route_id) if route_id is not None else None
         own = hourly_capacity(gate, flow, start, hours, route=route)
         total = [a + b for a, b in zip(total, own, strict=True)]
