@@ -29,6 +29,7 @@ from flow.api import (
     CapacityView,
     NoShowView,
     SlotOffersView,
+    WithdrawalView,
     YardEventViewSet,
 )
 from flow.views import device_event
@@ -67,6 +68,7 @@ urlpatterns = [
     path("slots/", SlotOffersView.as_view(), name="slots"),
     path("capacity/", CapacityView.as_view(), name="capacity"),
     path("no-shows/", NoShowView.as_view(), name="no-shows"),
+    path("withdrawals/", WithdrawalView.as_view(), name="withdrawals"),
     path("board/", BoardView.as_view(), name="board"),
     path("board/<slug:code>/", BoardGateView.as_view(), name="board-gate"),
     path("devices/events/", device_event, name="device-event"),

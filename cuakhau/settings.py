@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "flow.choices.BookingStatus",
         "EventStatusEnum": "flow.choices.EventStatus",
         "AdmissionStatusEnum": "flow.choices.AdmissionStatus",
+        "WithdrawalReasonEnum": "shipments.choices.WithdrawalReason",
     },
 }
 

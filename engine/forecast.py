@@ -383,16 +383,22 @@ def backlog(
     yard_capacity: int,
     paths: int = 2000,
     seed: int = 7,
+    leave_rate: float = 0.0,
 ) -> Backlog:
     """Sample paths of daily arrivals from one series' forecast through a capacity plan.
 
     Each day's arrivals are drawn from a normal law matched to the 80 % interval, truncated at
     zero; the queue follows ``Q = max(0, Q + arrivals - capacity)``. Days are drawn
     independently, which understates the spread of long runs of high or low traffic.
+    ``leave_rate`` is the chance that a truck still waiting at the end of a day gives up
+    before the next (sold at home, sent by rail or a port): each path draws its leavers
+    binomially.
     """
     rows = forecast_rows.sort_values("ds")
     if len(capacity_per_day) != len(rows):
         raise ForecastInputError("give one capacity per forecast day")
+    if not 0 <= leave_rate < 1:
+        raise ForecastInputError("leave_rate is a daily probability, from 0 to below 1")
     rng = np.random.default_rng(seed)
     sigma = np.maximum((rows["hi80"] - rows["lo80"]).to_numpy() / (2 * 1.2816), 1e-9)
     draws = np.maximum(0.0, rng.normal(rows["mean"].to_numpy(), sigma, size=(paths, len(rows))))
@@ -400,6 +406,8 @@ def backlog(
     levels = np.empty((paths, len(rows)))
     for d, capacity in enumerate(capacity_per_day):
         queue = np.maximum(0.0, queue + np.round(draws[:, d]) - capacity)
+        if leave_rate:
+            queue = queue - rng.binomial(queue.astype(np.int64), leave_rate)
         levels[:, d] = queue
     full = (levels >= yard_capacity).mean(axis=0)
     likely = np.flatnonzero(full >= 0.5)

@@ -406,6 +406,29 @@ class NoShowView(APIView):
         return Response(NoShowSerializer(services.no_show_counts(), many=True).data)
 
 
+class WithdrawalSerializer(serializers.Serializer[Any]):
+    gate = serializers.CharField(source="gate.code")
+    flow = serializers.CharField()
+    before_yard = serializers.IntegerField()
+    from_yard = serializers.IntegerField()
+    due = serializers.IntegerField()
+    share = serializers.FloatField(allow_null=True)
+    daily_leave_rate = serializers.FloatField()
+    by_reason = serializers.DictField(child=serializers.IntegerField())
+
+
+class WithdrawalView(APIView):
+    """Trucks withdrawn before crossing in the last 28 days, per gate and direction, by reason
+    ("" when none was given), and the daily leave rate the backlog forecast uses; for the
+    board."""
+
+    permission_roles = {"retrieve": rules.MANAGE_ADMISSION.roles}
+
+    @extend_schema(responses=WithdrawalSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(WithdrawalSerializer(services.withdrawal_counts(), many=True).data)
+
+
 class BoardView(APIView):
     """The public gate board as JSON: per gate and direction, the queue, expected wait, today's
     capacity and hours, days held at origin, notices."""

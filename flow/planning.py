@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -42,6 +42,10 @@ HISTORY_DAYS = 56
 YARD_HISTORY_DAYS = 14
 MIN_YARD_HOURS = 4 * 24
 YARD_HORIZON_HOURS = 24
+#: Trucks giving up: the daily leave rate is read from this many days of history, and capped
+#: (a handful of leavers from a nearly empty yard is not a law of the queue).
+LEAVE_HISTORY_DAYS = 28
+MAX_LEAVE_RATE = 0.5
 
 
 def hourly_capacity(
@@ -272,6 +276,17 @@ def daily_arrivals(gate: Gate, flow: str, first: date, last: date) -> pd.DataFra
     )
 
 
+def _yard_changes(gate: Gate, flow: str, start: datetime, now: datetime) -> QuerySet[StateChange]:
+    """The recorded steps, from ``start`` to ``now``, of the trucks counted against the yard."""
+    return StateChange.objects.filter(
+        in_yard_scope(gate, "declaration__"),
+        declaration__gate=gate,
+        declaration__flow=flow,
+        at__gte=start,
+        at__lte=now,
+    )
+
+
 def yard_occupancy(gate: Gate, flow: str, start: datetime, now: datetime) -> pd.DataFrame:
     """Trucks in the gate's yards with a published capacity (:func:`in_yard_scope`) for
     ``flow`` at each whole hour from ``start`` to ``now``, one row per hour
@@ -283,13 +298,7 @@ def yard_occupancy(gate: Gate, flow: str, start: datetime, now: datetime) -> pd.
     in_yard = Declaration.objects.filter(
         in_yard_scope(gate), gate=gate, flow=flow, state__in=IN_YARD
     ).count()
-    changes = StateChange.objects.filter(
-        in_yard_scope(gate, "declaration__"),
-        declaration__gate=gate,
-        declaration__flow=flow,
-        at__gte=start,
-        at__lte=now,
-    )
+    changes = _yard_changes(gate, flow, start, now)
     arrived = np.sort(
         np.array(
             [
@@ -339,6 +348,22 @@ def yard_forecast(gate: Gate, flow: str, now: datetime) -> pd.DataFrame | None:
     return rows
 
 
+def leave_rate(gate: Gate, flow: str, now: datetime) -> float:
+    """The daily chance that a truck waiting in the yard gives up (withdrawn by its declarant:
+    sold at home, sent by rail or a port), over the last four weeks: trucks cancelled from the
+    yard divided by the truck-days spent in it (:func:`yard_occupancy`)."""
+    start = now - timedelta(days=LEAVE_HISTORY_DAYS)
+    left = (
+        _yard_changes(gate, flow, start, now)
+        .filter(from_state__in=IN_YARD, to_state=TruckState.CANCELLED)
+        .count()
+    )
+    if not left:
+        return 0.0
+    truck_days = float(yard_occupancy(gate, flow, start, now)["y"].sum()) / 24
+    return min(MAX_LEAVE_RATE, left / truck_days) if truck_days > 0 else 0.0
+
+
 @dataclass(frozen=True)
 class DayView:
     """One day of the outlook, from both forecasts: the larger of each."""
@@ -358,6 +383,8 @@ class Outlook:
     initial_queue: int
     backlog: Backlog
     hourly: pd.DataFrame | None = None
+    #: Daily chance that a waiting truck gives up, from recent withdrawals (:func:`leave_rate`).
+    leave_rate: float = 0.0
 
     def day(self, i: int) -> DayView:
         """Day ``i`` as admission control reads it. The daily backlog forecast gives the
@@ -408,7 +435,8 @@ def outlook(
     queue = Declaration.objects.filter(
         in_yard_scope(gate), gate=gate, flow=flow, state__in=IN_YARD
     ).count()
-    result = backlog(rows, capacity, initial_queue=queue, yard_capacity=limit)
     now = now or timezone.now()
+    rate = leave_rate(gate, flow, now)
+    result = backlog(rows, capacity, initial_queue=queue, yard_capacity=limit, leave_rate=rate)
     hourly = yard_forecast(gate, flow, now) if now.astimezone(tz).date() == today else None
-    return Outlook(days, capacity, limit, queue, result, hourly)
+    return Outlook(days, capacity, limit, queue, result, hourly, rate)

@@ -169,6 +169,7 @@ def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None)
         "gates": _console_gates(actor(request)),
         "status": services.yard_status(gate),
         "call_order": [waiting[pk] for pk in order],
+        "overstays": services.overstays(gate),
         "corrections": [
             (event, READ_REASONS.get(event.note, event.note))
             for event in PlateEvent.objects.filter(gate=gate, status=EventStatus.UNMATCHED)
@@ -381,6 +382,7 @@ def _admission_page(request: HttpRequest, error: DomainError | None = None) -> H
             .select_related("gate", "overridden_by")
             .order_by("gate__sort_order", "flow", "day"),
             "no_shows": services.no_show_counts(),
+            "withdrawals": services.withdrawal_counts(),
             "gates": Gate.objects.filter(is_active=True, mode="road").prefetch_related("routes"),
             "flows": Flow.choices,
             "statuses": AdmissionStatus.choices,

@@ -8,6 +8,7 @@ from gates.models import (
     Gate,
     HoursException,
     Route,
+    TwoWayDelivery,
     WorkingHours,
     Yard,
     YardOperator,
@@ -116,3 +117,16 @@ class HoursExceptionAdmin(AuditedAdmin):
 class CapacityPlanAdmin(AuditedAdmin):
     list_display = ("gate", "route", "flow", "trucks_per_hour", "effective_from", "note")
     list_filter = ("gate", "flow")
+
+
+@admin.register(TwoWayDelivery)
+class TwoWayDeliveryAdmin(AuditedAdmin):
+    list_display = (
+        "route",
+        "starts_on",
+        "ends_on",
+        "two_way_dwell_hours",
+        "other_dwell_hours",
+        "one_kind_of_goods",
+    )
+    list_filter = ("route__gate",)

@@ -330,3 +330,49 @@ class CapacityPlan(Sourced):
         return (
             f"{self.gate} {self.flow} {self.trucks_per_hour}/h from {self.effective_from:%Y-%m-%d}"
         )
+
+
+class TwoWayDelivery(Sourced):
+    """A route where trucks may deliver into the other country's yard and come back loaded
+    (giao nhận hai chiều), with the pilot's limits: how long a two-way truck may stay in the
+    other country's yard, how soon the others must leave, one owner's goods and one kind of
+    goods per truck (no mixed loads)."""
+
+    route = models.ForeignKey(
+        Route, verbose_name=_("route"), on_delete=models.CASCADE, related_name="two_way_rules"
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True, help_text=_("Empty while the pilot runs.")
+    )
+    two_way_dwell_hours = models.PositiveSmallIntegerField(
+        _("two-way truck's stay in the other country's yard (hours)")
+    )
+    other_dwell_hours = models.PositiveSmallIntegerField(
+        _("other trucks' stay after delivery (hours)")
+    )
+    one_owner = models.BooleanField(_("one owner's goods per truck"), default=True)
+    one_kind_of_goods = models.BooleanField(
+        _("one kind of goods per truck (no mixed loads)"), default=True
+    )
+
+    objects = RestrictedManager()
+    scope = Scope(gate="route__gate", public=True, board_can_change=True)
+
+    class Meta:
+        verbose_name = _("two-way delivery rule")
+        verbose_name_plural = _("two-way delivery rules")
+        ordering = ("route", "-starts_on")
+        constraints = [
+            models.UniqueConstraint(fields=["route", "starts_on"], name="two_way_unique_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="two_way_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route} two-way from {self.starts_on:%Y-%m-%d}"
+
+    def in_force(self, day: datetime.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)

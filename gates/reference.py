@@ -24,6 +24,7 @@ from gates.models import (
     Gate,
     HoursException,
     Route,
+    TwoWayDelivery,
     WorkingHours,
     Yard,
     YardOperator,
@@ -61,6 +62,24 @@ def load_gates(sync: ReferenceSync | None = None) -> Counter[str]:
         values = {k: v for k, v in row.items() if k not in ("code", "gate", "foreign_gate")}
         values.update(gate=gates[row["gate"]], foreign_gate=foreign.get(row["foreign_gate"]))
         routes[row["code"]] = sync.row(Route, {"code": row["code"]}, values)
+    for row in data["two_way_delivery"]:
+        sync.row(
+            TwoWayDelivery,
+            {"route": routes[row["route"]], "starts_on": date.fromisoformat(row["starts_on"])},
+            {
+                "ends_on": date.fromisoformat(row["ends_on"]) if row["ends_on"] else None,
+                **{
+                    k: row[k]
+                    for k in (
+                        "two_way_dwell_hours",
+                        "other_dwell_hours",
+                        "one_owner",
+                        "one_kind_of_goods",
+                        "source",
+                    )
+                },
+            },
+        )
     operators = {
         row["code"]: sync.row(
             YardOperator, {"code": row["code"]}, {k: v for k, v in row.items() if k != "code"}

@@ -28,6 +28,7 @@ from shipments.choices import (
     Language,
     TruckState,
     VehicleKind,
+    WithdrawalReason,
 )
 from shipments.lifecycle import TRANSITIONS
 from shipments.models import Commodity, Declaration, Driver, Enterprise, StateChange, Vehicle
@@ -245,6 +246,12 @@ class DeclarationInputSerializer(serializers.Serializer[Any]):
     delivery = serializers.ChoiceField(
         choices=Delivery.choices, required=False, default=Delivery.BORDER
     )
+    two_way = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Deliver into the other country's yard and come back loaded: only on the "
+        "two-way pilot's routes, with one kind of goods.",
+    )
     lines = GoodsLineInputSerializer(many=True)
     confirm_unusual = serializers.BooleanField(
         required=False,
@@ -332,11 +339,13 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "origin_province",
             "container",
             "delivery",
+            "two_way",
             "planned_arrival",
             "perishable",
             "shelf_life_hours",
             "state",
             "state_changed_at",
+            "withdrawal_reason",
             "created_at",
             "lines",
         )
@@ -346,6 +355,13 @@ class TransitionInputSerializer(serializers.Serializer[Any]):
     transition = serializers.ChoiceField(choices=sorted(TRANSITIONS))
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     location = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    withdrawal = serializers.ChoiceField(
+        choices=WithdrawalReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="With cancel: why the truck leaves the queue (sold at home, rail, seaport, "
+        "another gate, spoiled, other). It counts as the reason.",
+    )
 
 
 class StateChangeSerializer(serializers.ModelSerializer[StateChange]):

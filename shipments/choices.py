@@ -98,6 +98,18 @@ FIXED_FLOW = {
 }
 
 
+class WithdrawalReason(models.TextChoices):
+    """Why a truck leaves the queue before crossing (it gives up): in December 2021 fruit went
+    back to be sold in Vietnam or to ports and rail."""
+
+    SOLD_AT_HOME = "sold_at_home", _("Goods sold in Vietnam")
+    RAIL = "rail", _("Sent by rail instead")
+    SEAPORT = "seaport", _("Sent through a seaport instead")
+    OTHER_GATE = "other_gate", _("Sent through another border gate")
+    SPOILED = "spoiled", _("Goods spoiled while waiting")
+    OTHER = "other", _("Another reason")
+
+
 class TruckState(models.TextChoices):
     DECLARED = "declared", _("Declared")
     ADMITTED = "admitted", _("Admitted")

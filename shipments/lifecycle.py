@@ -106,6 +106,10 @@ Guard = Callable[["Declaration", Transition, "User | None"], None]
 #: Runs when a declaration is made or amended, inside the same transaction (fees: assess it).
 Declared = Callable[["Declaration", "User | None"], None]
 _declared: list[Declared] = []
+#: Runs after past trips were imported in bulk (``services.import_history``), with their ids,
+#: inside the same transaction (trade statistics: count the ones that crossed).
+Imported = Callable[[list[int]], None]
+_imported: list[Imported] = []
 Effect = Callable[["Declaration", Transition, "User | None"], None]
 _guards: dict[str, list[Guard]] = {name: [] for name in TRANSITIONS}
 _effects: dict[str, list[Effect]] = {name: [] for name in TRANSITIONS}
@@ -124,6 +128,15 @@ def register_effect(transition: str, effect: Effect) -> None:
 def register_declared(hook: Declared) -> None:
     """``hook`` runs after a declaration is saved, made or amended; raising undoes the save."""
     _declared.append(hook)
+
+
+def register_imported(hook: Imported) -> None:
+    """``hook`` runs after past trips were imported in bulk; guards and effects do not."""
+    _imported.append(hook)
+
+
+def imported_hooks() -> tuple[Imported, ...]:
+    return tuple(_imported)
 
 
 def declared_hooks() -> tuple[Declared, ...]:

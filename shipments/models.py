@@ -28,6 +28,7 @@ from shipments.choices import (
     Language,
     TruckState,
     VehicleKind,
+    WithdrawalReason,
 )
 from shipments.provinces import province_choices, province_name
 from shipments.validators import (
@@ -289,12 +290,28 @@ class Declaration(models.Model):
         _("delivery"), max_length=8, choices=Delivery.choices, default=Delivery.BORDER
     )
     planned_arrival = models.DateTimeField(_("planned arrival"))
+    two_way = models.BooleanField(
+        _("two-way delivery"),
+        default=False,
+        help_text=_(
+            "The truck delivers into the other country's yard and comes back loaded, on a route "
+            "in the two-way pilot."
+        ),
+    )
     perishable = models.BooleanField(_("perishable"), default=False, editable=False)
     shelf_life_hours = models.PositiveIntegerField(
         _("shelf life (hours)"), null=True, blank=True, editable=False
     )
     state = models.CharField(
         _("state"), max_length=12, choices=TruckState.choices, default=TruckState.DECLARED
+    )
+    withdrawal_reason = models.CharField(
+        _("why the truck left the queue"),
+        max_length=12,
+        choices=WithdrawalReason.choices,
+        blank=True,
+        default="",
+        help_text=_("Given when the declarant withdraws the truck before it crosses."),
     )
     state_changed_at = models.DateTimeField(_("state changed at"))
     created_at = models.DateTimeField(_("created at"))
@@ -341,6 +358,10 @@ class Declaration(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(delivery__in=Delivery.values), name="decl_delivery_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawal_reason="") | Q(state=TruckState.CANCELLED),
+                name="decl_withdrawal_only_cancelled",
             ),
         ]
 

@@ -38,6 +38,7 @@ from shipments.choices import (
     Direction,
     FruitCodeKind,
     TruckState,
+    WithdrawalReason,
 )
 from shipments.models import Commodity, Declaration, Driver, FruitCode, Vehicle
 from shipments.provinces import province_choices
@@ -140,7 +141,8 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
             "delivery",
         )
     }
-    values: dict[str, Any] = {**fields, "lines": lines or [{}]}
+    two_way = post.get("two_way") == "on"
+    values: dict[str, Any] = {**fields, "two_way": two_way, "lines": lines or [{}]}
     data = services.DeclarationInput(
         direction=fields["direction"],
         flow=fields["flow"],
@@ -155,6 +157,7 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         customs_channel=fields["customs_channel"],
         container=fields["container"],
         delivery=fields["delivery"] or Delivery.BORDER,
+        two_way=two_way,
         lines=[services.LineInput(**line) for line in lines],
         number_language=form_language(),
         confirm_unusual=post.get("confirm_unusual") == "on",
@@ -322,6 +325,7 @@ def _detail_context(request: HttpRequest, declaration: Declaration) -> dict[str,
         .order_by("full_name"),
         "containers": ContainerSize.choices,
         "deliveries": Delivery.choices,
+        "withdrawal_reasons": WithdrawalReason.choices,
         "declaration": declaration,
         "lines": declaration.lines.select_related("commodity"),
         "history": declaration.history.order_by("at", "pk"),
@@ -400,6 +404,9 @@ def declaration_transition(request: HttpRequest, reference: str) -> HttpResponse
             actor=actor(request),
             reason=request.POST.get("reason", ""),
             location=request.POST.get("location", "")[:120],
+            withdrawal=request.POST.get("withdrawal", "")
+            if request.POST.get("transition") == "cancel"
+            else "",
         )
     except DomainError as exc:
         if exc.status == 404:

@@ -432,6 +432,7 @@ ENDPOINTS = {
         },
     ),
     "no-shows": Endpoint("get", lambda w, d: "/api/v1/no-shows/", {"board"}),
+    "withdrawals": Endpoint("get", lambda w, d: "/api/v1/withdrawals/", {"board"}),
     "board": Endpoint("get", lambda w, d: "/api/v1/board/", EVERYONE),
     "board gate": Endpoint("get", lambda w, d: "/api/v1/board/huu-nghi/", EVERYONE),
     "declaration amend": Endpoint(
@@ -572,6 +573,7 @@ def test_every_api_route_is_in_the_matrix() -> None:
         "^admission/(?P<pk>[^/.]+)/override/$",
         "capacity/",
         "no-shows/",
+        "withdrawals/",
         "board/",
         "board/<slug:code>/",
         "devices/events/",

@@ -8,7 +8,9 @@ admission control (``plan_admission``, ``do_override_admission``), capacity publ
 each ``do_*`` owns its transaction.
 
 One module per kind of work: ``bookings``, ``no_shows``, ``admission``, ``yard_events``,
-``call_forward``, ``driver``, ``cameras``, ``notices`` (what a gate notice does to trucks)
+``call_forward``, ``driver``, ``cameras``, ``notices`` (what a gate notice does to trucks),
+``handover`` (trucks staying too long across the border in the two-way pilot), ``withdrawals``
+(trucks that gave up, for the board)
 (and ``common``); this package re-exports them, so
 callers keep writing ``flow.services.do_book``.
 """
@@ -61,6 +63,7 @@ from flow.services.common import (
     log,
 )
 from flow.services.driver import NextTrip, next_trip, open_trips
+from flow.services.handover import Overstay, overstays
 from flow.services.no_shows import (
     _no_show_message,
     no_show_counts,
@@ -73,6 +76,7 @@ from flow.services.notices import (
     pre_registered_days,
     refuse_new_booking,
 )
+from flow.services.withdrawals import Withdrawals, withdrawal_counts
 from flow.services.yard_events import (
     DEVICE_CACHE_SECONDS,
     EXPECTED_STATES,
@@ -104,7 +108,9 @@ __all__ = [
     "DeviceRefused",
     "Ingested",
     "NextTrip",
+    "Overstay",
     "SlotOffer",
+    "Withdrawals",
     "YardStatus",
     "_active_booking",
     "_advise_hold",
@@ -155,6 +161,7 @@ __all__ = [
     "on_leave",
     "on_notice",
     "open_trips",
+    "overstays",
     "plan_admission",
     "plan_all_gates",
     "pre_registered_days",
@@ -162,5 +169,6 @@ __all__ = [
     "refuse_new_booking",
     "slot_for",
     "sweep_no_shows",
+    "withdrawal_counts",
     "yard_status",
 ]

@@ -24,6 +24,7 @@ from shipments.choices import (
     IdDocumentType,
     Language,
     VehicleKind,
+    WithdrawalReason,
 )
 from shipments.demo.accounts import ACCOUNTS, DemoAccount
 from shipments.demo.names import (
@@ -340,8 +341,23 @@ class DemoBuilder:
         draw = carriage.random()
         channel = CustomsChannel.GREEN if draw < 0.6 else CustomsChannel.YELLOW
         channel = CustomsChannel.RED if draw >= 0.94 else channel
+        # Why cancelled trucks left the queue, and which trucks deliver two-way on the pilot's
+        # routes (one kind of goods): demo mixes, inferred.
+        withdrawal = ""
+        if steps and steps[-1][0] == "cancel":
+            withdrawal = carriage.choices(
+                [r.value for r in WithdrawalReason], weights=(40, 15, 10, 25, 3, 7)
+            )[0]
+        two_way = (
+            route_code in TWO_WAY_ROUTES
+            and timezone.localdate(arrival) >= TWO_WAY_FROM
+            and len({line.commodity for line in lines}) == 1
+            and carriage.random() < 0.2
+        )
         return HistoricTrip(
             reference=reference,
+            two_way=two_way,
+            withdrawal_reason=withdrawal,
             container=container,
             delivery=delivery,
             enterprise=vehicle.enterprise,
@@ -362,6 +378,11 @@ class DemoBuilder:
 
 
 #: The demo's registered fruit codes: invented, marked so, for the demo's fruit declarations.
+#: The two-way pilot's routes and first day, from the shipped rules.
+_PILOT = reference_data()["two_way_delivery"]
+TWO_WAY_ROUTES = frozenset(row["route"] for row in _PILOT)
+TWO_WAY_FROM = min(date.fromisoformat(row["starts_on"]) for row in _PILOT)
+
 DEMO_FRUIT_CODES = {"puc_code": "VN-DEMO-PUC-0001", "phc_code": "VN-DEMO-PHC-0001"}
 
 

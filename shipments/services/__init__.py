@@ -36,7 +36,9 @@ from shipments.services.checks import (
     _Errors,
     _number,
     check_declaration,
+    check_two_way,
     plate_notice,
+    two_way_rule,
     unusual_weight,
 )
 from shipments.services.declarations import (
@@ -101,6 +103,7 @@ __all__ = [
     "_vehicle_for",
     "check_declaration",
     "check_transition",
+    "check_two_way",
     "declaration_snapshot",
     "do_amend_declaration",
     "do_create_declaration",
@@ -113,6 +116,7 @@ __all__ = [
     "new_reference",
     "plate_notice",
     "search",
+    "two_way_rule",
     "unusual_weight",
     "visible_declaration",
 ]

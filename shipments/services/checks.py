@@ -21,7 +21,7 @@ from accounts.scoping import Action
 from cuakhau.errors import InvalidInput
 from cuakhau.numbers import NumberError, format_decimal, parse_decimal
 from gates.choices import Flow, TransportMode
-from gates.models import Gate, Route
+from gates.models import Gate, Route, TwoWayDelivery
 from shipments import policy as rules
 from shipments.choices import (
     FIXED_FLOW,
@@ -81,6 +81,8 @@ class DeclarationInput:
     customs_channel: str = ""
     container: str = ""
     delivery: str = Delivery.BORDER
+    #: Delivery into the other country's yard and back loaded, on a pilot route.
+    two_way: bool = False
     lines: Sequence[LineInput] = field(default_factory=list)
     # How numbers in this input are written: a language code for what a person typed in a web
     # form ("15.000" is 15,000 in "vi"), None for the API's machine format.
@@ -137,6 +139,7 @@ class _CleanDeclaration:
     container: str
     delivery: str
     lines: list[_CleanLine]
+    two_way: bool = False
 
 
 class _Errors:
@@ -319,6 +322,8 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
 
     _check_carriage(data.container, data.delivery, data.direction, errors)
     lines = _check_lines(data.lines, errors, data.number_language, data.direction)
+    if data.two_way and arrival is not None:
+        check_two_way(route, arrival, [line.commodity for line in lines], errors)
     if lines and not errors.fields and not data.confirm_unusual:
         problem = unusual_weight(data.container, [line.weight_kg for line in lines])
         if problem:
@@ -343,7 +348,47 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
         container=data.container,
         delivery=data.delivery,
         lines=lines,
+        two_way=bool(data.two_way),
     )
+
+
+def two_way_rule(route: Route | None, when: datetime) -> TwoWayDelivery | None:
+    """The two-way delivery rule in force on ``route`` on the day of ``when``, if any."""
+    if route is None:
+        return None
+    day = timezone.localdate(when)
+    return next(
+        (rule for rule in route.two_way_rules.order_by("-starts_on") if rule.in_force(day)),
+        None,
+    )
+
+
+def check_two_way(
+    route: Route | None, arrival: datetime, goods: Sequence[Commodity], errors: _Errors
+) -> None:
+    """A two-way truck uses a pilot route and carries one kind of goods. One owner's goods is
+    met by construction: a declaration is one enterprise's."""
+    rule = two_way_rule(route, arrival)
+    if rule is None:
+        pilot = TwoWayDelivery.objects.select_related("route")
+        names = sorted({r.route.name for r in pilot if r.in_force(timezone.localdate(arrival))})
+        errors.add(
+            "route" if route is None else "two_way",
+            _("Two-way delivery runs only on the pilot's routes: %s.") % ", ".join(names)
+            if names
+            else _("No route is in the two-way delivery pilot on that day."),
+        )
+        return
+    kinds = {commodity.pk: commodity.name for commodity in goods}
+    if rule.one_kind_of_goods and len(kinds) > 1:
+        errors.add(
+            "two_way",
+            _(
+                "A two-way truck carries one kind of goods, and this load mixes %s: declare "
+                "one truck per kind, or deliver at the border."
+            )
+            % ", ".join(sorted(kinds.values())),
+        )
 
 
 def _check_carriage(container: str, delivery: str, direction: str, errors: _Errors) -> None:

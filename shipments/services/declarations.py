@@ -38,6 +38,7 @@ from shipments.services.checks import (
     _CleanLine,
     _Errors,
     check_declaration,
+    check_two_way,
 )
 from shipments.validators import (
     normalize_plate,
@@ -148,6 +149,7 @@ def do_create_declaration(*, actor: User, data: DeclarationInput) -> Declaration
             origin_province=clean.origin_province,
             container=clean.container,
             delivery=clean.delivery,
+            two_way=clean.two_way,
             planned_arrival=clean.planned_arrival,
             perishable=bool(perishable),
             shelf_life_hours=min((c.shelf_life_hours or 0) for c in perishable)
@@ -246,6 +248,16 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         )
         if arrival is not None:
             _check_arrival(arrival, errors)
+        if declaration.two_way and (lines is not None or arrival is not None):
+            check_two_way(
+                declaration.route,
+                arrival or declaration.planned_arrival,
+                [
+                    line.commodity
+                    for line in (lines if lines is not None else declaration.lines.all())
+                ],
+                errors,
+            )
         driver = None if data.driver is None else _check_driver(actor, data.driver, errors)
         trailer_plate = trailer_country = ""
         if data.trailer_plate:

@@ -50,6 +50,8 @@ class HistoricTrip:
     container: str = ""
     delivery: str = Delivery.BORDER
     customs_channel: str = ""  # VNACCS code 1/2/3, with a customs declaration number
+    two_way: bool = False
+    withdrawal_reason: str = ""  # why a cancelled trip left the queue (WithdrawalReason)
 
 
 def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
@@ -72,6 +74,8 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
             if state not in move.sources or when < at:
                 raise ValueError(f"{trip.reference}: {name} not allowed from {state} at {when}")
             state, at = move.target, when
+        if trip.withdrawal_reason and state != TruckState.CANCELLED:
+            raise ValueError(f"{trip.reference}: a withdrawal reason on a trip not cancelled")
         perishable = [
             catalogue[ln.commodity] for ln in trip.lines if catalogue[ln.commodity].perishable
         ]
@@ -91,6 +95,8 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
                 origin_province=trip.origin_province,
                 container=trip.container,
                 delivery=trip.delivery,
+                two_way=trip.two_way,
+                withdrawal_reason=trip.withdrawal_reason,
                 planned_arrival=trip.planned_arrival,
                 perishable=bool(perishable),
                 shelf_life_hours=min(c.shelf_life_hours or 0 for c in perishable)
@@ -176,4 +182,6 @@ def import_history(*, trips: Sequence[HistoricTrip], actor_label: str) -> int:
         fast_insert(GoodsLine, lines)
         fast_insert(StateChange, changes)
         audit.record_many(entries)
+        for hook in lifecycle.imported_hooks():
+            hook([d.pk for d in declarations])
     return len(declarations)

@@ -17,6 +17,7 @@ from cuakhau.numbers import ascii_digits
 from shipments import lifecycle
 from shipments.choices import (
     TruckState,
+    WithdrawalReason,
 )
 from shipments.models import (
     Declaration,
@@ -65,8 +66,12 @@ def do_transition(
     reason: str = "",
     location: str = "",
     at: datetime | None = None,
+    withdrawal: str = "",
 ) -> Declaration:
-    """Move a declaration one step. ``actor`` None means a system or device named by the label."""
+    """Move a declaration one step. ``actor`` None means a system or device named by the label.
+    ``withdrawal`` says why a cancelled truck leaves the queue (``WithdrawalReason``); it
+    counts as the cancellation's reason."""
+    _check_withdrawal(transition, withdrawal)
     with transaction.atomic():
         # Lock the declaration: two officers acting at once must not both move it from the
         # same state (one would overwrite the other's transition).
@@ -77,14 +82,20 @@ def do_transition(
         if declaration is None:
             raise NotFound(_("No such declaration."))
         move = check_transition(
-            declaration=declaration, transition=transition, actor=actor, reason=reason
+            declaration=declaration,
+            transition=transition,
+            actor=actor,
+            reason=reason or withdrawal,
         )
+        if withdrawal and not reason.strip():
+            reason = str(WithdrawalReason(withdrawal).label)
         label = audit.actor_label_for(actor, actor_label)
         when = at or timezone.now()
         before = declaration.state
         declaration.state = move.target
         declaration.state_changed_at = when
-        declaration.save(update_fields=["state", "state_changed_at"])
+        declaration.withdrawal_reason = withdrawal
+        declaration.save(update_fields=["state", "state_changed_at", "withdrawal_reason"])
         StateChange.objects.create(
             declaration=declaration,
             transition=move.name,
@@ -106,10 +117,30 @@ def do_transition(
             actor=actor,
             actor_label=label,
             before={"state": before},
-            after={"state": move.target, "reason": reason.strip(), "location": location},
+            after={
+                "state": move.target,
+                "reason": reason.strip(),
+                "location": location,
+                **({"withdrawal": withdrawal} if withdrawal else {}),
+            },
             at=when,
         )
     return declaration
+
+
+def _check_withdrawal(transition: str, withdrawal: str) -> None:
+    if not withdrawal:
+        return
+    if transition != "cancel":
+        raise InvalidInput(
+            _("A reason for leaving the queue goes with a cancellation only."),
+            fields={"withdrawal": [_("Only when the truck is cancelled.")]},
+        )
+    if withdrawal not in WithdrawalReason.values:
+        raise InvalidInput(
+            _("Unknown reason for leaving the queue."),
+            fields={"withdrawal": [_("Choose one of: %s.") % ", ".join(WithdrawalReason.values)]},
+        )
 
 
 def search(queryset: QuerySet[Declaration], text: str) -> QuerySet[Declaration]:
