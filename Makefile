@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast test-fuzz lint messages bench clean system-deps
+.PHONY: run test test-fast test-fuzz lint messages bench bench-stats clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -58,3 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python -m engine.bench --output docs/benchmarks.md
 	scripts/bench-events
 	scripts/bench-payments
+
+## Trade statistics on a year of demo traffic on PostgreSQL (tens of minutes: it builds the year).
+bench-stats: $(STAMP)
+	scripts/bench-stats

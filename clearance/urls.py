@@ -9,6 +9,7 @@ urlpatterns = [
     path("rules/<slug:code>/switch/", views.switch_check_rule, name="check-rule-switch"),
     path("selectivity/", views.selectivity_rules, name="selectivity"),
     path("advice/", views.channel_advice, name="advice"),
+    path("performance/", views.clearance_performance, name="performance"),
     path("selectivity/new/", views.selectivity_rule_edit, name="selectivity-new"),
     path("selectivity/preview/", views.selectivity_preview, name="selectivity-preview"),
     path("selectivity/<slug:code>/", views.selectivity_rule_edit, name="selectivity-edit"),

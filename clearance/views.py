@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import policy
 from accounts.choices import OFFICER_ROLES
 from accounts.models import User
+from clearance import performance, services
 from clearance import policy as rules
-from clearance import services
 from clearance.choices import (
     AGENCY_ROLE,
     FROM_VNACCS,
@@ -264,6 +265,27 @@ def download_document(request: HttpRequest, document_id: int) -> HttpResponseBas
     return response
 
 
+def _own_gates(user: User) -> QuerySet[Gate]:
+    """The road gates an officer is posted at; every road gate for the board."""
+    gates = Gate.objects.filter(is_active=True, mode="road")
+    return gates.filter(staff=user) if user.role in OFFICER_ROLES else gates
+
+
+@login_required
+@require_GET
+def clearance_performance(request: HttpRequest) -> HttpResponse:
+    """Hours to clear per channel and agency, and each channel's share, last 30 days."""
+    user = actor(request)
+    if not policy.role_allows(user, rules.SEE_WORKLIST):
+        return _refuse(request, 403, rules.SEE_WORKLIST.refusal)
+    gates = _own_gates(user)
+    return render(
+        request,
+        "clearance/performance.html",
+        {"performance": performance.performance(gates), "gates": gates},
+    )
+
+
 @login_required
 @require_GET
 def worklist(request: HttpRequest) -> HttpResponse:
@@ -277,9 +299,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     own_agencies = [a for a in Agency if AGENCY_ROLE[a] == user.role] or list(Agency)
-    gates = Gate.objects.filter(is_active=True, mode="road")
-    if user.role in OFFICER_ROLES:
-        gates = gates.filter(staff=user)
+    gates = _own_gates(user)
     return render(
         request,
         "clearance/worklist.html",

@@ -41,6 +41,7 @@ from shipments.api import (
     EnterpriseViewSet,
     VehicleViewSet,
 )
+from tradestats.api import StatisticsView, TopCommoditiesView
 
 router = SimpleRouter()
 router.register("gates", GateViewSet, basename="gate")
@@ -69,6 +70,8 @@ urlpatterns = [
     path("capacity/", CapacityView.as_view(), name="capacity"),
     path("no-shows/", NoShowView.as_view(), name="no-shows"),
     path("withdrawals/", WithdrawalView.as_view(), name="withdrawals"),
+    path("statistics/", StatisticsView.as_view(), name="statistics"),
+    path("statistics/top-commodities/", TopCommoditiesView.as_view(), name="top-commodities"),
     path("board/", BoardView.as_view(), name="board"),
     path("board/<slug:code>/", BoardGateView.as_view(), name="board-gate"),
     path("devices/events/", device_event, name="device-event"),

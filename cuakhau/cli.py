@@ -9,6 +9,7 @@ cuakhau dispatch [--once]       the outbox and periodic jobs (camera events, no-
                                 yard charges, refunds)
 cuakhau bench-events            plate events over HTTP (make bench)
 cuakhau bench-payments          payment callbacks over HTTP (make bench)
+cuakhau bench-stats             trade statistics on the database at hand (make bench-stats)
 cuakhau <any Django management command>
 """
 
@@ -24,6 +25,7 @@ ALIASES = {
     "audit-checkpoint": "audit_checkpoint",
     "bench-events": "bench_events",
     "bench-payments": "bench_payments",
+    "bench-stats": "bench_stats",
 }
 
 

@@ -16,6 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (reverse("home"), _("Gates today")),
         (reverse("flow:board"), _("Gate board")),
         (reverse("fees:schedules"), _("Fees")),
+        (reverse("tradestats:statistics"), _("Trade statistics")),
+        (reverse("tradestats:open-data"), _("Open data")),
     ]
     if user is not None and user.is_authenticated:
         role = user.role
@@ -27,6 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("shipments:declaration-list"), _("Declarations")))
         if role in OFFICER_ROLES | {Role.BOARD, Role.ADMIN}:
             items.append((reverse("clearance:worklist"), _("Worklist")))
+            items.append((reverse("clearance:performance"), _("Clearance times")))
         if role in {Role.YARD_OPERATOR, Role.BOARD, Role.ADMIN}:
             items.append((reverse("flow:yard"), _("Yard")))
         if role in {Role.BOARD, Role.ADMIN}:
@@ -51,7 +54,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if user is not None and user.is_authenticated and user.role in {Role.BOARD, Role.ADMIN}
         else []
     )
-    return {"nav_items": items, "management_items": manage}
+    alerts = []
+    if user is not None and user.is_authenticated and user.role == Role.BOARD:
+        from flow.services import open_alerts
+
+        alerts = open_alerts()
+    return {"nav_items": items, "management_items": manage, "overflow_alerts": alerts}
 
 
 def management_menu() -> list[tuple[str, Any]]:

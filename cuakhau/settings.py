@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "clearance",
     "flow",
     "fees",
+    "tradestats",
 ]
 
 MIDDLEWARE = [

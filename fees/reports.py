@@ -113,6 +113,45 @@ def revenue(*, start: date, end: date, gate: str = "") -> list[RevenueRow]:
     return rows
 
 
+def outstanding_by_day(*, start: date, end: date, gate: str = "") -> list[tuple[date, int]]:
+    """What trips owed at the end of each day: charges raised and not voided by then, less what
+    receipts had allocated to them. A charge or payment before ``start`` counts from the first
+    day; a voided charge stops counting (its payments were refunded or credited)."""
+    _low, high = _bounds(start, end)
+    zone = timezone.get_current_timezone()
+    days = (end - start).days + 1
+    change = [0] * (days + 1)
+
+    def index(day: date | None) -> int:
+        if day is None:
+            return days
+        return min(max((day - start).days, 0), days)
+
+    charges = Charge.objects.filter(created_at__lt=high)
+    lines = ReceiptLine.objects.filter(charge__isnull=False, receipt__issued_at__lt=high)
+    if gate:
+        charges = charges.filter(declaration__gate__code=gate)
+        lines = lines.filter(charge__declaration__gate__code=gate)
+    for sign, queryset, at, voided in (
+        (1, charges, "created_at", "voided_at"),
+        (-1, lines, "receipt__issued_at", "charge__voided_at"),
+    ):
+        for row in (
+            queryset.annotate(on=TruncDate(at, tzinfo=zone), off=TruncDate(voided, tzinfo=zone))
+            .values("on", "off")
+            .annotate(total=Sum("amount_vnd"))
+        ):
+            first, stop = index(row["on"]), index(row["off"])
+            if first < stop:
+                change[first] += sign * int(row["total"])
+                change[stop] -= sign * int(row["total"])
+    out, level = [], 0
+    for i in range(days):
+        level += change[i]
+        out.append((start + timedelta(days=i), level))
+    return out
+
+
 def revenue_totals(rows: Iterable[RevenueRow]) -> dict[str, int]:
     out = {"collected": 0, "refunded": 0, "net": 0, "center": 0, "budget": 0, "operators": 0}
     for row in rows:

@@ -25,8 +25,8 @@ from cuakhau.errors import DomainError
 from cuakhau.numbers import form_language, format_decimal
 from cuakhau.qr import qr_svg
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
+from fees import charts, providers, reports, services
 from fees import policy as rules
-from fees import providers, reports, services
 from fees.choices import AssessmentStatus, ChargeKind, PaymentRequestStatus, RefundStatus
 from fees.models import (
     Assessment,
@@ -468,6 +468,7 @@ def revenue(request: HttpRequest) -> HttpResponse:
         by_kind[kind] = by_kind.get(kind, 0) + row.net
         by_gate[gate_name] = by_gate.get(gate_name, 0) + row.net
         labelled.append({"row": row, "kind": kind, "group": group, "gate": gate_name})
+    outstanding = [] if errors else reports.outstanding_by_day(start=start, end=end, gate=gate)
     if request.GET.get("format") == "csv" and not errors:
         response = HttpResponse(_revenue_csv(labelled), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="revenue-{start}-{end}.csv"'
@@ -477,6 +478,11 @@ def revenue(request: HttpRequest) -> HttpResponse:
         "fees/revenue.html",
         {
             "rows": labelled,
+            "collections_chart": ""
+            if errors
+            else charts.collections_chart(rows, start, end, gate_names),
+            "outstanding": outstanding,
+            "outstanding_chart": charts.outstanding_chart(outstanding),
             "totals": reports.revenue_totals(rows),
             "by_kind": sorted(by_kind.items()),
             "by_gate": sorted(by_gate.items()),

@@ -8,7 +8,7 @@ hours, days the gate holds trucks at origin, and the board's notices. Computed a
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,8 @@ from gates.services import hours_on
 from shipments.models import Declaration
 
 CACHE_SECONDS = 30
+HISTORY_HOURS = 48
+OUTLOOK_DAYS = 7
 
 
 @dataclass
@@ -53,6 +55,12 @@ class Card:
     lanes: list[Lane]
     notices: list[str]
     computed_at: str
+    #: Trucks in the yard with a published capacity, hour by hour over the last 48 hours:
+    #: (local hour "YYYY-MM-DDTHH:00", trucks).
+    yard_history: list[tuple[str, int]] = field(default_factory=list)
+    #: The admission forecast for the next days, per direction: day, median and 90th
+    #: percentile of the trucks waiting, and whether the day is held.
+    outlook: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _card(gate: Gate, now: datetime) -> Card:
@@ -101,17 +109,46 @@ def _card(gate: Gate, now: datetime) -> Card:
             Q(ends_at__isnull=True) | Q(ends_at__gt=now)
         )
     ]
+    limit = planning.yard_capacity(gate)
+    counted = Declaration.objects.filter(
+        planning.in_yard_scope(gate), gate=gate, state__in=planning.IN_YARD
+    ).count()
+    history: list[tuple[str, int]] = []
+    if limit is not None:
+        start = now - timedelta(hours=HISTORY_HOURS)
+        total: dict[str, int] = {}
+        for flow in Flow:
+            frame = planning.yard_occupancy(gate, flow, start, now)
+            for ds, y in zip(frame["ds"], frame["y"], strict=True):
+                key = ds.strftime("%Y-%m-%dT%H:00")
+                total[key] = total.get(key, 0) + int(y)
+        # The last point is now: the live count, not the count at the last whole hour.
+        total[timezone.localtime(now).strftime("%Y-%m-%dT%H:00")] = counted
+        history = sorted(total.items())
+    outlook = [
+        {
+            "day": d.day.isoformat(),
+            "flow": d.flow,
+            "flow_label": str(Flow(d.flow).label),
+            "median": round(d.expected_queue, 1),
+            "p90": round(d.expected_queue_high, 1),
+            "held": d.status == AdmissionStatus.HELD,
+        }
+        for d in AdmissionDecision.objects.filter(
+            gate=gate, day__gte=today, day__lt=today + timedelta(days=OUTLOOK_DAYS)
+        ).order_by("day", "flow")
+    ]
     return Card(
         code=gate.code,
         name=gate.name,
-        yard_capacity=planning.yard_capacity(gate),
+        yard_capacity=limit,
         in_yard=sum(lane.in_yard for lane in lanes),
-        in_counted_yard=Declaration.objects.filter(
-            planning.in_yard_scope(gate), gate=gate, state__in=planning.IN_YARD
-        ).count(),
+        in_counted_yard=counted,
         lanes=lanes,
         notices=notices,
         computed_at=now.isoformat(),
+        yard_history=history,
+        outlook=outlook,
     )
 
 

@@ -372,3 +372,75 @@ class Notice(models.Model):
         if language.startswith("en"):
             return self.text_en or self.text_vi
         return self.text_vi
+
+
+class AlertSettings(models.Model):
+    """How far ahead the board wants to be warned that a yard will overflow (one row)."""
+
+    horizon_days = models.PositiveSmallIntegerField(
+        _("warn this many days ahead"),
+        default=3,
+        help_text=_("From 1 to 7: the admission forecast covers seven days."),
+    )
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("alert settings")
+        verbose_name_plural = _("alert settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(horizon_days__gte=1, horizon_days__lte=7),
+                name="alert_horizon_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.horizon_days} days"
+
+
+class OverflowAlert(models.Model):
+    """The forecast says a gate's yard will be full in one direction within the board's
+    horizon: one alert per gate and direction until the board acknowledges it."""
+
+    gate = models.ForeignKey(
+        "gates.Gate", verbose_name=_("gate"), on_delete=models.PROTECT, related_name="+"
+    )
+    flow = models.CharField(_("direction"), max_length=10, choices=Flow.choices)
+    first_full_day = models.DateField(_("first day the yard is likely full"))
+    probability_full = models.FloatField(_("chance the yard is full that day"))
+    expected_queue = models.FloatField(_("expected trucks waiting that day (median)"))
+    yard_capacity = models.PositiveIntegerField(_("yard capacity"))
+    raised_at = models.DateTimeField(_("raised at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("overflow alert")
+        verbose_name_plural = _("overflow alerts")
+        ordering = ("-raised_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gate", "flow"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="one_open_alert_per_lane",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gate_id} {self.flow} full {self.first_full_day}"

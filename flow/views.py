@@ -23,7 +23,7 @@ from cuakhau.errors import DomainError, InvalidInput
 from cuakhau.qr import qr_svg
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from cuakhau.signing import fingerprint
-from flow import board, planning, services
+from flow import board, charts, planning, services
 from flow import policy as rules
 from flow.choices import AdmissionStatus, BookingStatus, EventKind, EventStatus
 from flow.models import AdmissionDecision, Booking, Device, PlateEvent
@@ -372,6 +372,10 @@ def yard_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
 # --- admission and capacity (the board) -------------------------------------------------------
 
 
+#: The admission charts show the decisions of the last two weeks beside the coming ones.
+CHART_PAST_DAYS = 14
+
+
 def _admission_page(request: HttpRequest, error: DomainError | None = None) -> HttpResponse:
     today = timezone.localdate()
     return render(
@@ -381,8 +385,15 @@ def _admission_page(request: HttpRequest, error: DomainError | None = None) -> H
             "decisions": AdmissionDecision.objects.filter(day__gte=today)
             .select_related("gate", "overridden_by")
             .order_by("gate__sort_order", "flow", "day"),
+            "charts": charts.admission_charts(
+                AdmissionDecision.objects.filter(
+                    day__gte=today - timedelta(days=CHART_PAST_DAYS),
+                    day__lt=today + timedelta(days=8),
+                ).select_related("gate")
+            ),
             "no_shows": services.no_show_counts(),
             "withdrawals": services.withdrawal_counts(),
+            "alert_settings": services.settings_row(),
             "gates": Gate.objects.filter(is_active=True, mode="road").prefetch_related("routes"),
             "flows": Flow.choices,
             "statuses": AdmissionStatus.choices,
@@ -425,6 +436,14 @@ def admission_action(request: HtmxHttpRequest) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )
             message = _("Capacity published.")
+        elif request.POST.get("action") == "horizon":
+            services.do_set_alert_horizon(actor=user, days=request.POST.get("horizon_days", ""))
+            message = _("Alert horizon saved.")
+        elif request.POST.get("action") == "acknowledge":
+            services.do_acknowledge_alert(
+                actor=user, alert_id=int(request.POST.get("alert", "0") or 0)
+            )
+            message = _("Alert acknowledged.")
         else:
             services.do_override_admission(
                 actor=user,
@@ -452,7 +471,8 @@ def gate_board(request: HttpRequest, code: str = "") -> HttpResponse:
     if code and not cards:
         return _refuse(request, 404, _("No such gate."))
     template = "flow/_board_cards.html" if request.headers.get("HX-Request") else "flow/board.html"
-    return render(request, template, {"cards": cards, "code": code, "now": timezone.now()})
+    boards = [(card, charts.yard_chart(card), charts.outlook_chart(card)) for card in cards]
+    return render(request, template, {"boards": boards, "code": code, "now": timezone.now()})
 
 
 # --- plate cameras ------------------------------------------------------------------------

@@ -433,6 +433,10 @@ ENDPOINTS = {
     ),
     "no-shows": Endpoint("get", lambda w, d: "/api/v1/no-shows/", {"board"}),
     "withdrawals": Endpoint("get", lambda w, d: "/api/v1/withdrawals/", {"board"}),
+    "statistics": Endpoint("get", lambda w, d: "/api/v1/statistics/?group_by=gate", EVERYONE),
+    "top commodities": Endpoint(
+        "get", lambda w, d: "/api/v1/statistics/top-commodities/", EVERYONE
+    ),
     "board": Endpoint("get", lambda w, d: "/api/v1/board/", EVERYONE),
     "board gate": Endpoint("get", lambda w, d: "/api/v1/board/huu-nghi/", EVERYONE),
     "declaration amend": Endpoint(
@@ -574,6 +578,8 @@ def test_every_api_route_is_in_the_matrix() -> None:
         "capacity/",
         "no-shows/",
         "withdrawals/",
+        "statistics/",
+        "statistics/top-commodities/",
         "board/",
         "board/<slug:code>/",
         "devices/events/",
@@ -603,6 +609,7 @@ WEB = {
     "/clearance/": {"customs_hn", "quarantine_hn", "guard_hn", "customs_cm", "board"},
     "/clearance/selectivity/": {"customs_hn", "customs_cm", "customs_admin"},
     "/clearance/advice/": {"customs_hn", "customs_cm", "customs_admin"},
+    "/clearance/performance/": {"customs_hn", "quarantine_hn", "guard_hn", "customs_cm", "board"},
     "/declarations/fruit-codes/": SIGNED_IN,
     "/clearance/selectivity/new/": {"customs_admin"},
     "/clearance/rules/": SIGNED_IN,
@@ -618,6 +625,8 @@ WEB = {
     "/fees/": EVERYONE,
     "/fees/revenue/": {"board"},
     "/fees/reconciliation/": {"board"},
+    "/statistics/": EVERYONE,
+    "/open-data/": EVERYONE,
 }
 
 

@@ -251,6 +251,8 @@ NOT_FORMS = {
     "fees/receipts/<str:token>/": "a receipt, by its secret token (API matrix: receipt)",
     "fees/v/<str:token>/": "public receipt verification (no private data)",
     "": "the public gates page (WEB '/')",
+    "open-data/datapackage.json": "the open data's Frictionless descriptor (GET, public)",
+    "open-data/<slug:name>.<str:fmt>": "an open dataset as CSV or JSON (GET, public)",
 }
 
 

@@ -531,3 +531,33 @@ def test_yard_parking_is_each_operators_price_and_outside_the_split(world: World
     )
     fee = next(r for r in rows if r.kind == "infrastructure")
     assert (fee.center, fee.budget, fee.operators) == (10_000, 90_000, 0)
+
+
+def test_the_revenue_page_draws_collections_and_what_trips_owe(world: World) -> None:
+    """Issue 16: daily collections by gate and fee type, and the amount owed over time."""
+    paid, unpaid = _veg(world), _veg(world, vehicle_plate="29C-321.00")
+    pay(paid, world.owner)
+    today = timezone.localdate()
+    owed = reports.outstanding_by_day(start=today - timedelta(days=2), end=today)
+    # Two charges raised today, one paid: 100,000 owed at the end of today, nothing before.
+    assert owed == [
+        (today - timedelta(days=2), 0),
+        (today - timedelta(days=1), 0),
+        (today, 100_000),
+    ]
+    from shipments import services as shipments
+
+    shipments.do_transition(
+        declaration_id=unpaid.pk, transition="cancel", actor=world.owner, reason="x"
+    )
+    assert reports.outstanding_by_day(start=today, end=today) == [(today, 0)]
+    web = Client()
+    web.force_login(world.board)
+    html = web.get(
+        f"/fees/revenue/?start={today - timedelta(days=2)}&end={today}",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    ).content.decode()
+    charts = html.split('id="revenue-charts"')[1].split("</section>")[0]
+    assert charts.count('<figure class="chart"') == 2
+    assert '<rect class="s0"' in charts  # today's collections drawn as a bar
+    assert 'id="outstanding"' in charts

@@ -10,7 +10,7 @@ each ``do_*`` owns its transaction.
 One module per kind of work: ``bookings``, ``no_shows``, ``admission``, ``yard_events``,
 ``call_forward``, ``driver``, ``cameras``, ``notices`` (what a gate notice does to trucks),
 ``handover`` (trucks staying too long across the border in the two-way pilot), ``withdrawals``
-(trucks that gave up, for the board)
+(trucks that gave up, for the board), ``alerts`` (the board's overflow alerts)
 (and ``common``); this package re-exports them, so
 callers keep writing ``flow.services.do_book``.
 """
@@ -25,6 +25,13 @@ from flow.services.admission import (
     do_publish_capacity,
     plan_admission,
     plan_all_gates,
+)
+from flow.services.alerts import (
+    do_acknowledge_alert,
+    do_set_alert_horizon,
+    open_alerts,
+    raise_alerts,
+    settings_row,
 )
 from flow.services.bookings import (
     SlotOffer,
@@ -137,6 +144,7 @@ __all__ = [
     "_tell_driver",
     "_yard_staff",
     "booked_before",
+    "do_acknowledge_alert",
     "do_book",
     "do_call_next",
     "do_cancel_booking",
@@ -148,6 +156,7 @@ __all__ = [
     "do_record_yard_event",
     "do_register_camera",
     "do_rotate_camera_key",
+    "do_set_alert_horizon",
     "do_set_camera_active",
     "expected_trips",
     "guard_arrive",
@@ -160,13 +169,16 @@ __all__ = [
     "on_cross",
     "on_leave",
     "on_notice",
+    "open_alerts",
     "open_trips",
     "overstays",
     "plan_admission",
     "plan_all_gates",
     "pre_registered_days",
     "process_events",
+    "raise_alerts",
     "refuse_new_booking",
+    "settings_row",
     "slot_for",
     "sweep_no_shows",
     "withdrawal_counts",

@@ -17,6 +17,7 @@ from flow import planning
 from flow import policy as rules
 from flow.choices import AdmissionStatus, BookingStatus
 from flow.models import AdmissionDecision, Slot
+from flow.services.alerts import raise_alerts
 from flow.services.bookings import _quotas
 from flow.services.common import SYSTEM
 from flow.services.notices import pre_registered_days
@@ -199,6 +200,7 @@ def plan_admission(*, gate: Gate, flow: str, today: date | None = None) -> list[
         for decision in decisions:
             if decision.status == AdmissionStatus.HELD:
                 _advise_hold(decision)
+        raise_alerts(decisions)
     return decisions
 
 

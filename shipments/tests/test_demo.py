@@ -96,7 +96,7 @@ def test_the_demo_command_shows_progress_while_it_builds(capsys) -> None:  # typ
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("demo [")]
     assert len(lines) >= 5, lines
     assert "declarations with their history" in "\n".join(lines)
-    assert "fees" in lines[-1]
+    assert "fees" in lines[-2] and "trade statistics" in lines[-1]
 
 
 def test_no_demo_trip_is_declared_in_the_future() -> None:
