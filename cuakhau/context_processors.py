@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("flow:yard"), _("Yard")))
         if role in {Role.BOARD, Role.ADMIN}:
             items.append((reverse("flow:admission"), _("Admission")))
+            items.append((reverse("whatif:runs"), _("What-if")))
         if role in {Role.CUSTOMS, Role.CUSTOMS_ADMIN, Role.ADMIN}:
             items.append((reverse("clearance:selectivity"), _("Selectivity")))
         if role in {Role.BOARD, Role.ADMIN}:

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "cuakhau",
     "accounts",
     "audit",
@@ -57,7 +59,12 @@ INSTALLED_APPS = [
     "flow",
     "fees",
     "tradestats",
+    "whatif",
 ]
+
+# Background jobs (the what-if simulator) through Django's tasks API (the django-tasks backport
+# of Django 6's django.tasks), stored in the database; `cuakhau dispatch` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

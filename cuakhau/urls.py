@@ -28,6 +28,7 @@ urlpatterns = [
     path("flow/", include("flow.urls")),
     path("fees/", include("fees.urls")),
     path("gates/", include("gates.urls")),
+    path("whatif/", include("whatif.urls")),
     path("", include("tradestats.urls")),
     path("", GateListView.as_view(), name="home"),
 ]

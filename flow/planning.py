@@ -248,13 +248,15 @@ def yard_capacity_per_hour(gate: Gate, flow: str, start: datetime, hours: int) -
     return total
 
 
-def daily_arrivals(gate: Gate, flow: str, first: date, last: date) -> pd.DataFrame:
-    """Trucks declared to arrive each day on the roads counted against the yard (cancelled ones
-    excluded), one row per day."""
+def daily_arrivals(
+    gate: Gate, flow: str, first: date, last: date, roads: Q | None = None
+) -> pd.DataFrame:
+    """Trucks declared to arrive each day on the roads counted against the yard (or on
+    ``roads``), cancelled ones excluded, one row per day."""
     tz = timezone.get_current_timezone()
     counts = dict(
         Declaration.objects.filter(
-            in_yard_scope(gate),
+            in_yard_scope(gate) if roads is None else roads,
             gate=gate,
             flow=flow,
             planned_arrival__gte=datetime.combine(first, datetime.min.time(), tz),
@@ -408,6 +410,20 @@ class Outlook:
         return DayView(p50, p90, prob)
 
 
+def arrival_forecast(
+    gate: Gate, flow: str, today: date, horizon: int, roads: Q | None = None
+) -> pd.DataFrame | None:
+    """Trucks expected to arrive each day from ``today`` on (``mean``, ``lo80``, ``hi80`` …),
+    from the last eight weeks of declarations; ``None`` under three weeks of history."""
+    history = daily_arrivals(
+        gate, flow, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1), roads
+    )
+    nonzero = np.flatnonzero(history["y"].to_numpy() > 0)
+    if len(nonzero) == 0 or len(history) - int(nonzero[0]) < MIN_HISTORY_DAYS:
+        return None
+    return forecast(history.iloc[int(nonzero[0]) :], horizon)
+
+
 def outlook(
     gate: Gate, flow: str, today: date, horizon: int = 7, now: datetime | None = None
 ) -> Outlook | None:
@@ -418,14 +434,9 @@ def outlook(
     limit = yard_capacity(gate)
     if limit is None:
         return None
-    history = daily_arrivals(
-        gate, flow, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1)
-    )
-    nonzero = np.flatnonzero(history["y"].to_numpy() > 0)
-    if len(nonzero) == 0 or len(history) - int(nonzero[0]) < MIN_HISTORY_DAYS:
+    rows = arrival_forecast(gate, flow, today, horizon)
+    if rows is None:
         return None
-    history = history.iloc[int(nonzero[0]) :]
-    rows = forecast(history, horizon)
     tz = timezone.get_current_timezone()
     days = [today + timedelta(days=i) for i in range(horizon)]
     capacity = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -84,3 +85,20 @@ JOBS: list[Job] = []
 def register_job(name: str, every_seconds: float, run: Callable[[], object]) -> None:
     if all(job.name != name for job in JOBS):
         JOBS.append(Job(name, every_seconds, run))
+
+
+def task_worker(*, batch: bool, worker_id: str) -> Any:
+    """The database task worker (django-tasks-db) for every queue: ``batch`` runs what is ready
+    and returns; otherwise it polls every second until the process ends."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["*"],
+        interval=1.0,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )

@@ -36,3 +36,11 @@ def change(value: Any) -> str:
         return "—"
     sign = "+" if value > 0 else ""
     return f"{sign}{num(Decimal(str(value)) * 100, 1)} %"
+
+
+@register.filter
+def billions(value: Any) -> str:
+    """VND as billions with two decimals ("34,25" in Vietnamese)."""
+    if value is None or value == "":
+        return "—"
+    return num(Decimal(str(value)) / Decimal(1_000_000_000), 2)

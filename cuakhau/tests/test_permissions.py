@@ -626,6 +626,7 @@ WEB = {
     "/fees/revenue/": {"board"},
     "/fees/reconciliation/": {"board"},
     "/statistics/": EVERYONE,
+    "/whatif/": {"board"},
     "/open-data/": EVERYONE,
 }
 

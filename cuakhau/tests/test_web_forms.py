@@ -178,6 +178,11 @@ FORMS: dict[str, Form] = {
         lambda w, d, s: "/flow/yard/huu-nghi/action/",
         lambda w, p, s: {"action": "record", "kind": "gate_in", "plate": "29C-123.45"},
     ),
+    "whatif/": Form(
+        {"board"},
+        lambda w, d, s: "/whatif/",
+        lambda w, p, s: {"name": "x"},  # no change chosen: a 400 for the board
+    ),
     "flow/admission/action/": Form(
         {"board"},
         lambda w, d, s: "/flow/admission/action/",
@@ -251,6 +256,8 @@ NOT_FORMS = {
     "fees/receipts/<str:token>/": "a receipt, by its secret token (API matrix: receipt)",
     "fees/v/<str:token>/": "public receipt verification (no private data)",
     "": "the public gates page (WEB '/')",
+    "whatif/<int:pk>/": "a what-if run's page (GET, the board; whatif/tests)",
+    "whatif/<int:pk>/<slug:which>.json": "a what-if run's scenario as JSON (GET, the board)",
     "open-data/datapackage.json": "the open data's Frictionless descriptor (GET, public)",
     "open-data/<slug:name>.<str:fmt>": "an open dataset as CSV or JSON (GET, public)",
 }

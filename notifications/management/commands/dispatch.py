@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from notifications.dispatch import JOBS, dispatch_once
+from notifications.dispatch import JOBS, dispatch_once, task_worker
 
 log = logging.getLogger("cuakhau.dispatch")
 
@@ -14,7 +16,8 @@ log = logging.getLogger("cuakhau.dispatch")
 class Command(BaseCommand):
     help = (
         "Send queued notifications (SMS, webhooks, console) with retries and backoff, and run "
-        "the periodic jobs (no-show sweep, admission planning). Loops until stopped."
+        "the periodic jobs (no-show sweep, admission planning), and the background tasks "
+        "(what-if runs, in a thread of their own). Loops until stopped."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["once"]:
+            # A what-if run takes minutes: it runs beside deliveries, never in their way.
+            worker = task_worker(batch=False, worker_id=f"dispatch-{os.getpid()}")
+            threading.Thread(target=worker.run, name="tasks", daemon=True).start()
         while True:
             counts = dispatch_once()
             if any(counts.values()):
@@ -39,5 +46,6 @@ class Command(BaseCommand):
                         if result or options["once"]:
                             self.stdout.write(f"{job.name}: {result}")
             if options["once"]:
+                task_worker(batch=True, worker_id=f"dispatch-{os.getpid()}").run()
                 return
             time.sleep(options["interval"])
