@@ -83,7 +83,11 @@ def test_the_live_state_becomes_a_valid_scenario(world: World) -> None:
     assert all(t["perishable"] and t["shelf_life_hours"] > 0 for t in tan_thanh)
     assert any(25 <= t["ready_hour"] <= 27 for t in tan_thanh)
     assert [t["ready_hour"] for t in by_gate["huu-nghi/exit"]] == [0]
-    assert scenario.n_trucks == 5 and doc["whatif"] == {"declared": 5, "forecast": 0}
+    assert scenario.n_trucks == 5
+    assert doc["whatif"] == {"declared": 5, "forecast": 0, "left_out_no_capacity": {}}
+    # A truck at Chi Ma, which publishes no hours in the shipped data, is left out and counted.
+    declare(world, gate="chi-ma", route="", vehicle_plate="29C-801.09", lines=STEEL)
+    assert live_scenario(timezone.now(), 7)["whatif"]["left_out_no_capacity"] == {"chi-ma/exit": 1}
 
 
 def test_the_changes_make_the_variant(world: World) -> None:
