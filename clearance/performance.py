@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from clearance.choices import Agency, Channel
 from clearance.models import Check, Clearance
-from cuakhau.charts import Chart, Series, render
+from cuakhau.charts import Chart, Series, day_label, render
 from gates.models import Gate
 from shipments.choices import TruckState
 from shipments.models import StateChange
@@ -97,7 +97,7 @@ def performance(gates: QuerySet[Gate], days: int = 30, now: datetime | None = No
         AgencyRow(str(Agency(a).label), str(Channel(c).label), len(v), _median(v))
         for (a, c), v in sorted(checks.items())
     ]
-    labels = [f"{d:%d/%m}" for d in span]
+    labels = [day_label(d) for d in span]
     clear_chart = render(
         Chart(
             title=_("Hours from arrival at the yard to cleared, by channel (median per day)"),

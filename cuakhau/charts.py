@@ -15,10 +15,12 @@ import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from cuakhau.numbers import format_decimal
 
@@ -75,6 +77,26 @@ class Chart:
     #: The top of the value axis when it is fixed (100 for shares in %); else a round step.
     ceiling: float | None = None
     number: Callable[[float], str] = field(default=lambda v: format_decimal(round_nice(v)))
+
+
+def _chinese() -> bool:
+    return (get_language() or "vi").lower().startswith("zh")
+
+
+def day_label(day: date) -> str:
+    """A day on an axis, the reader's way: "02/12" in Vietnamese and English, "12月2日" in
+    Chinese (day before month would be misread there)."""
+    return f"{day.month}月{day.day}日" if _chinese() else f"{day:%d/%m}"
+
+
+def hour_label(moment: datetime) -> str:
+    """An hour on an axis: "02/12 14h", or "12月2日 14时"."""
+    return f"{day_label(moment.date())} {moment.hour:02d}{'时' if _chinese() else 'h'}"
+
+
+def month_label(month: date) -> str:
+    """A month: "12/2026", or "2026年12月"."""
+    return f"{month.year}年{month.month}月" if _chinese() else f"{month:%m/%Y}"
 
 
 def round_nice(value: float) -> Decimal:

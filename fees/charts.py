@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from cuakhau.charts import Chart, Series, render, round_nice
+from cuakhau.charts import Chart, Series, day_label, render, round_nice
 from cuakhau.numbers import format_decimal
 from fees.choices import ChargeKind
 from fees.reports import RevenueRow
@@ -44,7 +44,7 @@ def collections_chart(
                 "Stacked bars: one per day, one colour per gate and fee type; the table below "
                 "has the figures in VND."
             ),
-            x_labels=[f"{d:%d/%m}" for d in days],
+            x_labels=[day_label(d) for d in days],
             series=series,
             kind="bar",
             number=_millions,
@@ -59,7 +59,7 @@ def outstanding_chart(outstanding: Sequence[tuple[date, int]]) -> SafeString:
             description=_(
                 "Charges raised and not voided, less what receipts allocated to them, day by day."
             ),
-            x_labels=[f"{d:%d/%m}" for d, _n in outstanding],
+            x_labels=[day_label(d) for d, _n in outstanding],
             series=[Series(_("Owed"), [n / 1e6 for _d, n in outstanding], "s2")],
             number=_millions,
         )

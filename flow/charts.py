@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from cuakhau.charts import Band, Chart, Line, Mark, Series, render
+from cuakhau.charts import Band, Chart, Line, Mark, Series, day_label, hour_label, render
 from flow.board import Card
 from flow.choices import AdmissionStatus
 from flow.models import AdmissionDecision
@@ -21,7 +22,7 @@ def yard_chart(card: Card) -> SafeString:
     over capacity are drawn in the warning colour and marked."""
     if not card.yard_history or card.yard_capacity is None:
         return SafeString("")
-    labels = [f"{hour[8:10]}/{hour[5:7]} {hour[11:13]}h" for hour, _n in card.yard_history]
+    labels = [hour_label(datetime.fromisoformat(hour)) for hour, _n in card.yard_history]
     counts = [n for _h, n in card.yard_history]
     over = [n if n > card.yard_capacity else None for n in counts]
     marks = [Mark(i, _("over capacity")) for i, n in enumerate(counts) if n > card.yard_capacity]
@@ -49,7 +50,7 @@ def outlook_chart(card: Card) -> SafeString:
     if not card.outlook:
         return SafeString("")
     days = sorted({row["day"] for row in card.outlook})
-    labels = [f"{d[8:10]}/{d[5:7]}" for d in days]
+    labels = [day_label(date.fromisoformat(d)) for d in days]
     by_flow: dict[str, dict[str, float]] = defaultdict(dict)
     held = set()
     for row in card.outlook:
@@ -84,7 +85,7 @@ def admission_charts(decisions: Sequence[AdmissionDecision]) -> list[tuple[str, 
     for (_gate_id, flow), rows in groups.items():
         rows.sort(key=lambda d: d.day)
         gate = rows[0].gate
-        labels = [f"{d.day:%d/%m}" for d in rows]
+        labels = [day_label(d.day) for d in rows]
         marks = [
             Mark(i, _("held at origin"))
             for i, d in enumerate(rows)

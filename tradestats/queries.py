@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear, Substr
 from django.utils.translation import gettext as _
 
+from cuakhau.charts import month_label
 from cuakhau.errors import InvalidInput
 from gates.choices import Flow
 from gates.models import Gate
@@ -296,6 +297,6 @@ def _label(rows: list[Row]) -> None:
             elif key == "chapter":
                 row.labels[key] = _("Chapter %s") % value
             elif key == "month":
-                row.labels[key] = f"{value:%m/%Y}"
+                row.labels[key] = month_label(value)
             else:
                 row.labels[key] = str(value) if value else _("gate's own road")

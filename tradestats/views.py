@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from cuakhau.charts import Chart, Series
+from cuakhau.charts import Chart, Series, month_label
 from cuakhau.charts import render as draw
 from cuakhau.errors import DomainError
 from gates.choices import Flow
@@ -31,7 +32,7 @@ TABLES: dict[str, tuple[Any, list[str]]] = {
 def _month_chart(filters: queries.Filters, year: int) -> str:
     """Trucks per month of the year, stacked by gate."""
     rows = queries.statistics(filters, ["month", "gate"])
-    months = [f"{m:02d}/{year}" for m in range(1, 13)]
+    months = [month_label(date(year, m, 1)) for m in range(1, 13)]
     gates: dict[str, list[float | None]] = {}
     labels: dict[str, str] = {}
     for row in rows:

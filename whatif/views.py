@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import policy
-from cuakhau.charts import Chart, Series
+from cuakhau.charts import Chart, Series, hour_label
 from cuakhau.charts import render as draw
 from cuakhau.errors import DomainError
 from cuakhau.numbers import form_language
@@ -103,7 +103,7 @@ def _comparison(run: WhatIfRun) -> dict[str, Any]:
         if not base or not var:
             continue
         labels = [
-            f"{timezone.localtime(start + timedelta(hours=h)):%d/%m %Hh}" for h in range(len(base))
+            hour_label(timezone.localtime(start + timedelta(hours=h))) for h in range(len(base))
         ]
         charts.append(
             draw(

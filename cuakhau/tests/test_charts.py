@@ -52,3 +52,18 @@ def test_numbers_on_the_axis_follow_the_language() -> None:
 
 def test_an_empty_chart_draws_nothing() -> None:
     assert str(render(_chart(x_labels=[], series=[]))) == ""
+
+
+def test_dates_on_the_axes_follow_the_language() -> None:
+    from datetime import date, datetime
+
+    from cuakhau.charts import day_label, hour_label, month_label
+
+    with translation.override("vi"):
+        assert day_label(date(2026, 12, 2)) == "02/12"
+        assert hour_label(datetime(2026, 12, 2, 14)) == "02/12 14h"
+        assert month_label(date(2026, 12, 1)) == "12/2026"
+    with translation.override("zh-hans"):
+        assert day_label(date(2026, 12, 2)) == "12月2日"
+        assert hour_label(datetime(2026, 12, 2, 14)) == "12月2日 14时"
+        assert month_label(date(2026, 12, 1)) == "2026年12月"
