@@ -87,18 +87,39 @@ def register_job(name: str, every_seconds: float, run: Callable[[], object]) -> 
         JOBS.append(Job(name, every_seconds, run))
 
 
-def task_worker(*, batch: bool, worker_id: str) -> Any:
-    """The database task worker (django-tasks-db) for every queue: ``batch`` runs what is ready
-    and returns; otherwise it polls every second until the process ends."""
+def task_worker(*, worker_id: str) -> Any:
+    """The database task worker (django-tasks-db) for every queue, polling every second until
+    the process ends: for a thread of its own (it recycles its own database connections)."""
     from django_tasks_db.management.commands.db_worker import Worker
 
     return Worker(
         queue_names=["*"],
         interval=1.0,
-        batch=batch,
+        batch=False,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
         worker_id=worker_id,
         excluded_queue_names=[],
     )
+
+
+def run_ready_tasks(*, worker_id: str) -> int:
+    """Run the background tasks that are ready, one after another, in this thread; return how
+    many ran. Unlike the worker's loop it leaves the caller's database connection alone
+    (``dispatch --once``, tests)."""
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    worker = task_worker(worker_id=worker_id)
+    done = 0
+    while True:
+        ready = DBTaskResult.objects.ready().filter(backend_name="default")
+        with exclusive_transaction(ready.db):
+            result = ready.get_locked()
+            if result is not None:
+                result.claim(worker_id)
+        if result is None:
+            return done
+        worker.run_task(result)
+        done += 1

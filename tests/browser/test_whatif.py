@@ -56,7 +56,7 @@ def test_the_board_runs_a_what_if_and_downloads_its_scenario(
     expect(progress).to_be_visible()
     run = WhatIfRun.objects.get()
     assert run.status == RunStatus.QUEUED and run.spec["capacity"][0]["percent"] == 0
-    worker = task_worker(batch=False, worker_id="browser-test")
+    worker = task_worker(worker_id="browser-test")
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:

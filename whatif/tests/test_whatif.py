@@ -19,7 +19,7 @@ from cuakhau.testing import World, declare, walk_to
 from engine.cli import simulate
 from engine.scenario import parse_scenario
 from gates.models import CapacityPlan, WorkingHours
-from notifications.dispatch import task_worker
+from notifications.dispatch import run_ready_tasks
 from shipments import services as shipments
 from shipments.choices import TruckState
 from whatif import services
@@ -222,7 +222,7 @@ def test_a_run_goes_through_the_worker_and_its_scenario_gives_the_same_totals(
     with django_capture_on_commit_callbacks(execute=True):
         run = services.do_create_run(actor=world.board, name="Tân Thanh đóng", spec=spec)
     assert WhatIfRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
-    task_worker(batch=True, worker_id="test").run()
+    assert run_ready_tasks(worker_id="test") == 1
     run.refresh_from_db()
     assert run.status == RunStatus.DONE, run.error
     assert run.progress == run.steps == 2 * len(services.POLICIES) + 1

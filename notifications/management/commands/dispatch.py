@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from notifications.dispatch import JOBS, dispatch_once, task_worker
+from notifications.dispatch import JOBS, dispatch_once, run_ready_tasks, task_worker
 
 log = logging.getLogger("cuakhau.dispatch")
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["once"]:
             # A what-if run takes minutes: it runs beside deliveries, never in their way.
-            worker = task_worker(batch=False, worker_id=f"dispatch-{os.getpid()}")
+            worker = task_worker(worker_id=f"dispatch-{os.getpid()}")
             threading.Thread(target=worker.run, name="tasks", daemon=True).start()
         while True:
             counts = dispatch_once()
@@ -46,6 +46,8 @@ class Command(BaseCommand):
                         if result or options["once"]:
                             self.stdout.write(f"{job.name}: {result}")
             if options["once"]:
-                task_worker(batch=True, worker_id=f"dispatch-{os.getpid()}").run()
+                ran = run_ready_tasks(worker_id=f"dispatch-{os.getpid()}")
+                if ran:
+                    self.stdout.write(f"tasks: {ran}")
                 return
             time.sleep(options["interval"])
