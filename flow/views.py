@@ -455,6 +455,11 @@ def admission_action(request: HtmxHttpRequest) -> HttpResponse:
     except DomainError as exc:
         return _admission_page(request, exc)
     except ValueError:
+        if request.POST.get("action") == "acknowledge":
+            return _admission_page(
+                request,
+                InvalidInput(_("Unknown alert."), fields={"alert": [_("Unknown alert.")]}),
+            )
         return _admission_page(
             request,
             InvalidInput(_("Unknown decision."), fields={"decision": [_("Unknown decision.")]}),

@@ -76,6 +76,8 @@ def test_the_banner_stays_until_the_board_acknowledges(world: World) -> None:
     assert "overflow-alert" not in owner.get("/declarations/").content.decode()
     with pytest.raises(NotAllowed):
         services.do_acknowledge_alert(actor=world.owner, alert_id=alert.pk)
+    bad = web.post("/flow/admission/action/", {"action": "acknowledge", "alert": "x"})
+    assert bad.status_code == 400 and "overflow-alert" in bad.content.decode()
     done = web.post("/flow/admission/action/", {"action": "acknowledge", "alert": alert.pk})
     assert done.status_code == 302
     assert "overflow-alert" not in web.get("/fees/revenue/").content.decode()
