@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from playwright.sync_api import Page, expect
 
 from clearance.reference import load_clearance_rules
@@ -57,7 +58,14 @@ def test_the_board_runs_a_what_if_and_downloads_its_scenario(
     run = WhatIfRun.objects.get()
     assert run.status == RunStatus.QUEUED and run.spec["capacity"][0]["percent"] == 0
     worker = task_worker(worker_id="browser-test")
-    thread = threading.Thread(target=worker.run, daemon=True)
+
+    def work() -> None:
+        try:
+            worker.run()
+        finally:
+            connections.close_all()  # this thread's own: the test database can then be dropped
+
+    thread = threading.Thread(target=work, daemon=True)
     thread.start()
     try:
         expect(page.locator("#comparison")).to_be_visible(timeout=180_000)
