@@ -35,14 +35,22 @@ class _MonthCell(models.Model):
         abstract = True
 
 
-class TradeMonth(_MonthCell):
-    enterprise = models.ForeignKey(
-        "shipments.Enterprise", on_delete=models.CASCADE, related_name="+"
-    )
+class _Amounts(models.Model):
+    """What the trucks of a cell carried: how many, how many with perishables, weight, value."""
+
     trips = models.PositiveIntegerField(_("trucks"), default=0)
     perishable_trips = models.PositiveIntegerField(_("trucks with perishables"), default=0)
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=16, decimal_places=1, default=0)
     value_usd = models.DecimalField(_("value (USD)"), max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TradeMonth(_MonthCell, _Amounts):
+    enterprise = models.ForeignKey(
+        "shipments.Enterprise", on_delete=models.CASCADE, related_name="+"
+    )
     fees_vnd = models.BigIntegerField(_("infrastructure fee (VND)"), default=0)
 
     class Meta:
@@ -82,7 +90,7 @@ class TradeClearance(_MonthCell):
         return f"{self.month:%Y-%m} {self.gate_id} {self.hs_heading} #{self.bucket}: {self.trips}"
 
 
-class TradeDay(models.Model):
+class TradeDay(_Amounts):
     """Trucks per day, gate, direction and enterprise: the daily open data."""
 
     day = models.DateField(_("day"))
@@ -91,10 +99,6 @@ class TradeDay(models.Model):
     enterprise = models.ForeignKey(
         "shipments.Enterprise", on_delete=models.CASCADE, related_name="+"
     )
-    trips = models.PositiveIntegerField(_("trucks"), default=0)
-    perishable_trips = models.PositiveIntegerField(_("trucks with perishables"), default=0)
-    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=16, decimal_places=1, default=0)
-    value_usd = models.DecimalField(_("value (USD)"), max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("trade by day")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -208,10 +208,9 @@ def _bulk(batch: _Batch) -> None:
 
 def rebuild() -> int:
     """Recompute the rollups from the trips that crossed; returns the trips counted."""
-    ids: Iterable[int] = (
+    ids = list(
         Declaration.objects.filter(state__in=CROSSED).order_by("pk").values_list("pk", flat=True)
     )
-    ids = list(ids)
     with transaction.atomic():
         TradeMonth.objects.all().delete()
         TradeDay.objects.all().delete()

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from flow.planning import IN_YARD, leave_rate
 from gates.choices import Flow
@@ -45,17 +46,11 @@ class Withdrawals:
 
     def reasons(self) -> list[tuple[str, int]]:
         """(label, trucks), most first; "not given" for cancellations without a reason code."""
-        labels = dict(WithdrawalReason.choices)
+        labels = {**dict(WithdrawalReason.choices), "": gettext("not given")}
         return sorted(
-            ((str(labels.get(code, _not_given())), n) for code, n in self.by_reason.items()),
+            ((str(labels.get(code, code)), n) for code, n in self.by_reason.items()),
             key=lambda pair: (-pair[1], pair[0]),
         )
-
-
-def _not_given() -> str:
-    from django.utils.translation import gettext
-
-    return gettext("not given")
 
 
 def withdrawal_counts(*, days: int = 28) -> list[Withdrawals]:
