@@ -85,7 +85,7 @@ class Command(BaseCommand):
             [
                 SECTION,
                 "",
-                f"Measured by `make bench-stats` (`cuakhau bench-stats`) on"
+                f"Measured by `cuakhau bench-stats` (the last step of `make bench-stats`) on"
                 f" {timezone.now():%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores,"
                 f" {connection.vendor} on the same machine, in process through Django's test"
                 f" client (URL routing, queries, templates; no network), {options['runs']} runs"
