@@ -26,6 +26,7 @@ from cuakhau.api import BoundedDateTimeField
 from cuakhau.errors import NotFound
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
+from shipments.api import CustomsDeclarationSerializer
 from shipments.models import Declaration
 
 WORKLIST_ROLES = roles(OFFICER_ROLES, Role.BOARD)
@@ -51,6 +52,14 @@ class CheckSerializer(serializers.ModelSerializer[Check]):
     plate = serializers.CharField(source="declaration.vehicle.plate", read_only=True)
     gate = serializers.CharField(source="gate.code", read_only=True)
     inspections = InspectionSerializer(many=True, read_only=True)
+    customs_declarations = CustomsDeclarationSerializer(
+        source="declaration.customs_declarations", many=True, read_only=True
+    )
+    customs_channel = serializers.CharField(
+        source="declaration.customs_channel",
+        read_only=True,
+        help_text="The VNACCS channel the truck is worked at: its customs declarations' strictest.",
+    )
 
     class Meta:
         model = Check
@@ -58,6 +67,8 @@ class CheckSerializer(serializers.ModelSerializer[Check]):
             "id",
             "declaration",
             "plate",
+            "customs_declarations",
+            "customs_channel",
             "gate",
             "agency",
             "kind",
@@ -116,7 +127,12 @@ class CheckViewSet(RestrictedReadOnlyViewSet):
             return Check.objects.none()
         if self.action == "list":
             return services.worklist(actor=actor(self.request)).prefetch_related("inspections")
-        return super().get_queryset().select_related("declaration__vehicle", "gate")
+        return (
+            super()
+            .get_queryset()
+            .select_related("declaration__vehicle", "gate")
+            .prefetch_related("declaration__customs_declarations__procedure_code")
+        )
 
     @extend_schema(request=InspectionInputSerializer, responses={201: CheckSerializer})
     @action(detail=True, methods=["post"])
@@ -179,8 +195,10 @@ class ClearanceSerializer(serializers.ModelSerializer[Clearance]):
         )
 
     def get_checks(self, clearance: Clearance) -> Any:
-        checks = services.checks_of(clearance.declaration).select_related(
-            "declaration__vehicle", "gate"
+        checks = (
+            services.checks_of(clearance.declaration)
+            .select_related("declaration__vehicle", "gate")
+            .prefetch_related("declaration__customs_declarations__procedure_code")
         )
         return CheckSerializer(checks, many=True).data
 
@@ -204,19 +222,44 @@ class ChannelInputSerializer(serializers.Serializer[Any]):
         help_text="The VNACCS channel code: 1 green, 2 yellow, 3 red."
     )
     customs_declaration_number = serializers.CharField(
-        required=False, allow_blank=True, max_length=40
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="Which of the truck's customs declarations (blank: its only one); a number "
+        "not on the truck yet is added to it.",
     )
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    procedure_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=3,
+        help_text="For a customs declaration added to the truck: its VNACCS procedure code.",
+    )
+    registered_on = serializers.DateField(required=False, allow_null=True)
+    customs_office = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Required when customs changes a recorded channel (chuyển luồng).",
+    )
 
 
 class ChannelRecordSerializer(serializers.ModelSerializer[Declaration]):
-    """A declaration's VNACCS channel as recorded."""
+    """A trip's VNACCS channel: the one it is worked at, and each customs declaration's."""
 
     declaration = serializers.CharField(source="reference", read_only=True)
+    customs_channel = serializers.CharField(read_only=True)
+    customs_declaration_number = serializers.CharField(read_only=True)
+    customs_declarations = CustomsDeclarationSerializer(many=True, read_only=True)
 
     class Meta:
         model = Declaration
-        fields = ("declaration", "customs_channel", "customs_declaration_number")
+        fields = (
+            "declaration",
+            "customs_channel",
+            "customs_declaration_number",
+            "customs_declarations",
+        )
 
 
 class DocumentInputSerializer(serializers.Serializer[Any]):
@@ -232,7 +275,7 @@ class ClearanceViewSet(viewsets.GenericViewSet[Declaration]):
     parser_classes = (JSONParser, MultiPartParser, FormParser)
     permission_roles = {
         "retrieve": roles(Role.DECLARANT, OFFICER_ROLES, Role.BOARD),
-        "channel": roles(Role.DECLARANT, Role.CUSTOMS),
+        "channel": rules.RECORD_CHANNEL.roles | rules.CHANGE_CHANNEL.roles,
         "documents": roles(Role.DECLARANT, OFFICER_ROLES),
     }
     serializer_class = ClearanceSerializer  # type: ignore[assignment]
@@ -260,18 +303,26 @@ class ClearanceViewSet(viewsets.GenericViewSet[Declaration]):
     @extend_schema(request=ChannelInputSerializer, responses={200: ChannelRecordSerializer})
     @action(detail=True, methods=["post"])
     def channel(self, request: Request, reference: str | None = None) -> Response:
-        """Record the VNACCS channel (1, 2, 3) with the customs declaration number, before or
-        after the truck arrives; a correction needs a reason (audited)."""
+        """Record the VNACCS channel (1, 2, 3) of one of the truck's customs declarations, which
+        applies to every truck under it. The declarant records it once, before the truck reaches
+        the yard; customs records or changes it until the truck is cleared, a change with a
+        reason (audited, and the declarant is told)."""
         declaration = self._declaration()
         incoming = ChannelInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        recorded = services.do_record_customs_channel(
+        services.do_record_customs_channel(
             actor=actor(request),
             reference=declaration.reference,
             channel=data["customs_channel"],
             number=data.get("customs_declaration_number", ""),
             reason=data.get("reason", ""),
+            procedure_code=data.get("procedure_code", ""),
+            registered_on=data.get("registered_on"),
+            customs_office=data.get("customs_office", ""),
+        )
+        recorded = Declaration.objects.prefetch_related("customs_declarations__procedure_code").get(
+            pk=declaration.pk
         )
         return Response(ChannelRecordSerializer(recorded).data)
 

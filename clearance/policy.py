@@ -36,13 +36,23 @@ INSPECT = policy.rule(
     when=_own_agency,
     refusal=_("Only an officer of this check's agency at this gate records it."),
 )
-#: Record the VNACCS channel of a declaration, or correct it (on the Declaration: the
-#: enterprise's own, or a truck at the customs officer's gate), until the truck is cleared.
+#: Record the channel VNACCS sent for a customs declaration of the trip (on the Declaration: the
+#: enterprise's own): the declarant, once, while none is recorded and before the truck reaches
+#: the yard (the service checks the customs declaration's other trucks).
 RECORD_CHANNEL = policy.rule(
     "clearance.record_channel",
-    roles={Role.DECLARANT, Role.CUSTOMS},
-    states={TruckState.DECLARED, TruckState.ADMITTED, TruckState.ARRIVED},
+    roles={Role.DECLARANT},
+    states={TruckState.DECLARED, TruckState.ADMITTED},
     refusal=_("Only the declarant and customs officers record the VNACCS channel."),
+    not_now=_("The truck has reached the yard: only customs records or changes its channel."),
+)
+#: Record or change (chuyển luồng) the channel of a customs declaration of a truck at the
+#: officer's gate, until the truck is cleared.
+CHANGE_CHANNEL = policy.rule(
+    "clearance.change_channel",
+    roles={Role.CUSTOMS},
+    states={TruckState.DECLARED, TruckState.ADMITTED, TruckState.ARRIVED},
+    refusal=_("Only customs officers change a customs channel."),
     not_now=_("The channel is recorded until the truck is cleared."),
 )
 #: Which selectivity rules picked a truck: customs' business, not the declarant's.

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import policy
 from accounts.choices import OFFICER_ROLES
 from accounts.models import User
+from accounts.scoping import Action
 from clearance import performance, services
 from clearance import policy as rules
 from clearance.choices import (
@@ -41,7 +42,7 @@ from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.models import Gate
 from shipments import services as shipments
 from shipments.choices import ComplianceClass, CustomsChannel, Direction
-from shipments.models import Declaration
+from shipments.models import CustomsDeclaration, Declaration, ProcedureCode
 from shipments.panels import Panel
 
 PAGE_SIZE = 50
@@ -89,7 +90,11 @@ def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, 
             }
             for check in checks
         ],
-        "may_record_channel": policy.allows(user, rules.RECORD_CHANNEL, declaration),
+        "may_record_channel": policy.allows(user, rules.RECORD_CHANNEL, declaration)
+        or policy.allows(user, rules.CHANGE_CHANNEL, declaration),
+        "changes_channel": policy.allows(user, rules.CHANGE_CHANNEL, declaration),
+        "customs_declarations": _customs_rows(user, declaration),
+        "procedure_codes": ProcedureCode.objects.filter(is_active=True).order_by("code"),
         "vnaccs_channels": CustomsChannel.choices,
         "vnaccs_channel": FROM_VNACCS.get(declaration.customs_channel, ""),
         "advice_differs": clearance is not None
@@ -102,6 +107,26 @@ def _panel_context(request: HttpRequest, declaration: Declaration) -> dict[str, 
         "document_types": DocumentType.choices,
         "max_mb": services.max_document_bytes() // (1024 * 1024),
     }
+
+
+def _customs_rows(user: User, declaration: Declaration) -> list[dict[str, Any]]:
+    """The trip's customs declarations, each with the other trucks under it the user may see."""
+    records = list(
+        CustomsDeclaration.objects.filter(trip_links__trip=declaration)
+        .select_related("procedure_code")
+        .order_by("pk")
+    )
+    visible = Declaration.objects.restrict(user, Action.VIEW)
+    others: dict[int, list[Declaration]] = {}
+    for trip in (
+        visible.filter(customs_links__customs_declaration__in=records)
+        .exclude(pk=declaration.pk)
+        .select_related("vehicle")
+        .annotate(cd=F("customs_links__customs_declaration"))
+        .order_by("reference")
+    ):
+        others.setdefault(trip.cd, []).append(trip)
+    return [{"record": r, "other_trips": others.get(r.pk, [])} for r in records]
 
 
 def clearance_panel(request: HttpRequest, declaration: Declaration) -> Panel | None:
@@ -205,6 +230,9 @@ def record_channel(request: HtmxHttpRequest, reference: str) -> HttpResponse:
             channel=request.POST.get("customs_channel", ""),
             number=request.POST.get("customs_declaration_number", ""),
             reason=request.POST.get("reason", ""),
+            procedure_code=request.POST.get("procedure_code", ""),
+            registered_on=request.POST.get("customs_registered_on", ""),
+            customs_office=request.POST.get("customs_office", ""),
         )
     except DomainError as exc:
         return _panel_error(request, declaration, exc, "channel")

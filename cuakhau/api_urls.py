@@ -39,6 +39,7 @@ from shipments.api import (
     DeclarationViewSet,
     DriverViewSet,
     EnterpriseViewSet,
+    ProcedureCodeViewSet,
     VehicleViewSet,
 )
 from tradestats.api import StatisticsView, TopCommoditiesView
@@ -46,6 +47,7 @@ from tradestats.api import StatisticsView, TopCommoditiesView
 router = SimpleRouter()
 router.register("gates", GateViewSet, basename="gate")
 router.register("commodities", CommodityViewSet, basename="commodity")
+router.register("procedure-codes", ProcedureCodeViewSet, basename="procedure-code")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("vehicles", VehicleViewSet, basename="vehicle")
 router.register("drivers", DriverViewSet, basename="driver")

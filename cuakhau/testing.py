@@ -26,8 +26,8 @@ from gates.models import Gate
 from gates.reference import load_gates
 from shipments import services
 from shipments.choices import Direction, IdDocumentType, Language, VehicleKind
-from shipments.models import Declaration, Driver, Enterprise, FruitCode, Vehicle
-from shipments.reference import load_commodities
+from shipments.models import Declaration, Driver, Enterprise, FruitCode, ProcedureCode, Vehicle
+from shipments.reference import load_commodities, load_procedure_codes
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -98,6 +98,7 @@ FRUIT_CODES = {"puc_code": "VN-LSOR-0001", "phc_code": "VN-LSPH-0001"}
 def build_world() -> World:
     load_gates()
     load_commodities()
+    load_procedure_codes()
     FruitCode.objects.create(kind="puc", code=FRUIT_CODES["puc_code"], source="test")
     FruitCode.objects.create(kind="phc", code=FRUIT_CODES["phc_code"], source="test")
     load_clearance_rules()
@@ -155,6 +156,10 @@ def build_world() -> World:
     )
 
 
+#: A procedure code for each direction whose crossing is fixed (the tests' default).
+PROCEDURE_CODES = {Direction.EXPORT: "B11", Direction.IMPORT: "A11"}
+
+
 def declaration_input(world: World, **overrides: Any) -> services.DeclarationInput:
     """A valid export of dragon fruit through the Tân Thanh route, tomorrow morning."""
     lines = overrides.pop("lines", None) or [
@@ -177,6 +182,8 @@ def declaration_input(world: World, **overrides: Any) -> services.DeclarationInp
         "lines": lines,
     }
     values.update(overrides)
+    if values.get("customs_declaration_number") and "procedure_code" not in values:
+        values["procedure_code"] = PROCEDURE_CODES.get(values["direction"], "")
     return services.DeclarationInput(**values)
 
 
@@ -207,6 +214,8 @@ def declaration_payload(world: World, **overrides: Any) -> dict[str, Any]:
         ],
     }
     body.update(overrides)
+    if body.get("customs_declaration_number") and "procedure_code" not in body:
+        body["procedure_code"] = PROCEDURE_CODES.get(body["direction"], "")
     return body
 
 
@@ -226,13 +235,23 @@ def customs_number() -> str:
     return f"{next(_customs_numbers):012d}"
 
 
+def procedure_code_for(declaration: Declaration) -> str:
+    """A VNACCS procedure code that fits the trip's direction and crossing (B11 for an export)."""
+    for code in ProcedureCode.objects.filter(is_active=True).order_by("code"):
+        if declaration.direction in code.directions and code.flow in ("", declaration.flow):
+            return code.code
+    return ""
+
+
 def record_channel(declaration: Declaration, world: World, code: str = "1") -> Declaration:
-    """The customs officer at Hữu Nghị records the VNACCS channel ``code`` (green by default)."""
+    """The customs officer at Hữu Nghị records the VNACCS channel ``code`` (green by default) on
+    the trip's customs declaration, registering one for it when it has none."""
     return clearance.do_record_customs_channel(
         actor=world.customs_hn,
         reference=declaration.reference,
         channel=code,
         number=declaration.customs_declaration_number or customs_number(),
+        procedure_code=procedure_code_for(declaration),
         reason="" if not declaration.customs_channel else "corrected in a test",
     )
 

@@ -6,10 +6,12 @@ from django.http import HttpRequest
 from cuakhau.admin_audit import AuditedAdmin, ReadOnlyAdmin
 from shipments.models import (
     Commodity,
+    CustomsDeclaration,
     Declaration,
     Driver,
     Enterprise,
     GoodsLine,
+    ProcedureCode,
     StateChange,
     Vehicle,
 )
@@ -95,10 +97,30 @@ class DeclarationAdmin(ReadOnlyAdmin):
         "planned_arrival",
     )
     list_filter = ("state", "direction", "gate", "perishable")
-    search_fields = ("reference", "customs_declaration_number", "vehicle__plate")
+    search_fields = ("reference", "customs_declarations__number", "vehicle__plate")
     date_hierarchy = "planned_arrival"
     list_select_related = ("enterprise", "gate", "route")
     inlines = (GoodsLineInline, StateChangeInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Declaration._meta.fields]
+
+
+@admin.register(ProcedureCode)
+class ProcedureCodeAdmin(AuditedAdmin):
+    list_display = ("code", "name_vi", "directions", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name_vi", "name_en", "name_zh")
+
+
+@admin.register(CustomsDeclaration)
+class CustomsDeclarationAdmin(ReadOnlyAdmin):
+    """Read-only: a channel changes only through clearance's service (rights, reason, audit)."""
+
+    list_display = ("number", "enterprise", "procedure_code", "channel", "registered_on")
+    list_filter = ("channel", "procedure_code")
+    search_fields = ("number",)
+    list_select_related = ("enterprise", "procedure_code")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in CustomsDeclaration._meta.fields]

@@ -31,7 +31,16 @@ from shipments.choices import (
     WithdrawalReason,
 )
 from shipments.lifecycle import TRANSITIONS
-from shipments.models import Commodity, Declaration, Driver, Enterprise, StateChange, Vehicle
+from shipments.models import (
+    Commodity,
+    CustomsDeclaration,
+    Declaration,
+    Driver,
+    Enterprise,
+    ProcedureCode,
+    StateChange,
+    Vehicle,
+)
 from shipments.validators import (
     normalize_cn_credit_code,
     normalize_phone,
@@ -214,6 +223,68 @@ class GoodsLineInputSerializer(serializers.Serializer[Any]):
     )
 
 
+class CustomsDeclarationInputSerializer(serializers.Serializer[Any]):
+    number = serializers.CharField(
+        max_length=20, help_text="The VNACCS customs declaration number (12 digits)."
+    )
+    procedure_code = serializers.CharField(
+        max_length=3,
+        required=False,
+        allow_blank=True,
+        help_text="The VNACCS procedure code (mã loại hình), e.g. B11; "
+        "see GET /api/v1/procedure-codes/. Optional only for transit and transshipment.",
+    )
+    registered_on = serializers.DateField(required=False, allow_null=True)
+    customs_office = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    channel = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="The channel VNACCS assigned at registration: 1 green, 2 yellow, 3 red.",
+    )
+
+
+class CustomsDeclarationSerializer(serializers.ModelSerializer[CustomsDeclaration]):
+    procedure_code = serializers.CharField(
+        source="procedure_code.code", allow_null=True, default=None
+    )
+    procedure_name = serializers.CharField(
+        source="procedure_code.name", allow_null=True, default=None
+    )
+
+    class Meta:
+        model = CustomsDeclaration
+        fields = (
+            "number",
+            "procedure_code",
+            "procedure_name",
+            "registered_on",
+            "customs_office",
+            "channel",
+            "channel_recorded_at",
+            "channel_recorded_by_label",
+        )
+
+
+class ProcedureCodeSerializer(serializers.ModelSerializer[ProcedureCode]):
+    class Meta:
+        model = ProcedureCode
+        fields = ("code", "name_vi", "name_en", "name_zh", "flow", "directions")
+
+
+class ProcedureCodeViewSet(RestrictedReadOnlyViewSet):
+    """VNACCS procedure codes (mã loại hình) the board keeps, with the directions each fits."""
+
+    model = ProcedureCode
+    serializer_class = ProcedureCodeSerializer
+    lookup_field = "code"
+    permission_roles = {"list": roles(PUBLIC), "retrieve": roles(PUBLIC)}
+    pagination_class = None
+
+    def base_queryset(self) -> QuerySet[ProcedureCode]:
+        return ProcedureCode.objects.filter(is_active=True).order_by("code")
+
+
 class DeclarationInputSerializer(serializers.Serializer[Any]):
     direction = serializers.ChoiceField(choices=Direction.choices)
     flow = serializers.ChoiceField(
@@ -239,6 +310,19 @@ class DeclarationInputSerializer(serializers.Serializer[Any]):
         required=False,
         allow_blank=True,
         help_text="The channel VNACCS assigned at registration: 1 green, 2 yellow, 3 red.",
+    )
+    procedure_code = serializers.CharField(
+        max_length=3,
+        required=False,
+        allow_blank=True,
+        help_text="With customs_declaration_number: its VNACCS procedure code, e.g. B11.",
+    )
+    customs_declarations = CustomsDeclarationInputSerializer(
+        many=True,
+        required=False,
+        help_text="The customs declarations whose goods the truck carries (several for a "
+        "consolidated load; one may be on several trucks). Instead of "
+        "customs_declaration_number, procedure_code and customs_channel.",
     )
     container = serializers.ChoiceField(
         choices=ContainerSize.choices, required=False, allow_blank=True, default=""
@@ -320,6 +404,16 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     trailer_plate = serializers.CharField(source="trailer.plate", allow_null=True, default=None)
     driver_name = serializers.CharField(source="driver.full_name")
     lines = GoodsLineSerializer(many=True)
+    customs_declaration_number = serializers.CharField(
+        read_only=True,
+        help_text="The number of the trip's only customs declaration (with several: the first).",
+    )
+    customs_channel = serializers.CharField(
+        read_only=True,
+        help_text="The VNACCS channel the truck is worked at: the strictest of its customs "
+        "declarations' (3 over 2 over 1); empty while one is not recorded.",
+    )
+    customs_declarations = CustomsDeclarationSerializer(many=True, read_only=True)
 
     class Meta:
         model = Declaration
@@ -336,6 +430,7 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "driver_name",
             "customs_declaration_number",
             "customs_channel",
+            "customs_declarations",
             "origin_province",
             "container",
             "delivery",
@@ -383,7 +478,7 @@ class DeclarationFilter(django_filters.FilterSet):
         method="search",
         max_length=40,
         help_text="A reference (or its start), a plate however written, an enterprise's name, "
-        "or a customs declaration number.",
+        "or a customs declaration number (every truck under it).",
     )
 
     def search(self, queryset: QuerySet[Declaration], name: str, value: str) -> Any:
@@ -413,7 +508,7 @@ class DeclarationViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
     def base_queryset(self) -> QuerySet[Declaration]:
         return Declaration.objects.select_related(
             "enterprise", "gate", "route", "vehicle", "trailer", "driver"
-        ).prefetch_related("lines__commodity")
+        ).prefetch_related("lines__commodity", "customs_declarations__procedure_code")
 
     @extend_schema(request=DeclarationInputSerializer, responses={201: DeclarationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -421,6 +516,10 @@ class DeclarationViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         lines = [services.LineInput(**line) for line in data.pop("lines")]
+        if "customs_declarations" in data:
+            data["customs_declarations"] = [
+                services.CustomsDeclarationInput(**item) for item in data["customs_declarations"]
+            ]
         declaration = services.do_create_declaration(
             actor=actor(request), data=services.DeclarationInput(lines=lines, **data)
         )

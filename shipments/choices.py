@@ -24,6 +24,14 @@ class CustomsChannel(models.TextChoices):
     RED = "3", _("3 – Red: documents and goods inspected")
 
 
+#: Order of strictness of VNACCS channel codes: a truck is worked at its strictest declaration's.
+CHANNEL_STRICTNESS: dict[str, int] = {
+    CustomsChannel.GREEN: 1,
+    CustomsChannel.YELLOW: 2,
+    CustomsChannel.RED: 3,
+}
+
+
 class Country(models.TextChoices):
     VIETNAM = "VN", _("Vietnam")
     CHINA = "CN", _("China")

@@ -16,6 +16,7 @@ from accounts.scoping import RestrictedManager, Scope
 from cuakhau.modelbase import Trilingual
 from gates.choices import Flow
 from shipments.choices import (
+    CHANNEL_STRICTNESS,
     ComplianceClass,
     ContainerSize,
     Country,
@@ -269,17 +270,6 @@ class Declaration(models.Model):
     driver = models.ForeignKey(
         Driver, verbose_name=_("driver"), on_delete=models.PROTECT, related_name="declarations"
     )
-    customs_declaration_number = models.CharField(
-        _("customs declaration number"), max_length=12, blank=True
-    )
-    customs_channel = models.CharField(
-        _("customs channel (VNACCS)"),
-        max_length=1,
-        choices=CustomsChannel.choices,
-        blank=True,
-        default="",
-        help_text=_("As VNACCS assigned it at registration; empty until recorded."),
-    )
     origin_province = models.PositiveSmallIntegerField(
         _("origin province"), choices=province_choices, null=True, blank=True
     )
@@ -341,20 +331,11 @@ class Declaration(models.Model):
             models.Index(fields=["enterprise", "-created_at"], name="decl_enterprise_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["customs_declaration_number"],
-                condition=~Q(customs_declaration_number=""),
-                name="decl_unique_customs_number",
-            ),
             models.CheckConstraint(
                 condition=Q(state__in=TruckState.values), name="decl_state_valid"
             ),
             models.CheckConstraint(
                 condition=Q(container__in=ContainerSize.values), name="decl_container_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(customs_channel="") | ~Q(customs_declaration_number=""),
-                name="decl_channel_has_number",
             ),
             models.CheckConstraint(
                 condition=Q(delivery__in=Delivery.values), name="decl_delivery_valid"
@@ -371,6 +352,25 @@ class Declaration(models.Model):
     @property
     def origin_province_name(self) -> str:
         return province_name(self.origin_province)
+
+    # A trip carries the goods of one or more VNACCS customs declarations (``CustomsDeclaration``);
+    # these read them (prefetch ``customs_declarations`` for lists).
+    @property
+    def customs_channel(self) -> str:
+        """The VNACCS channel code the truck is worked at: the strictest of its declarations'
+        (``working_channel``); empty while it cannot be known."""
+        return working_channel([cd.channel for cd in self.customs_declarations.all()])
+
+    @property
+    def customs_declaration_number(self) -> str:
+        """The number of the trip's only customs declaration (the API's field before a trip could
+        carry several); with several, the first one added."""
+        declarations = sorted(self.customs_declarations.all(), key=lambda cd: cd.pk)
+        return declarations[0].number if declarations else ""
+
+    def get_customs_channel_display(self) -> str:
+        code = self.customs_channel
+        return str(CustomsChannel(code).label) if code else ""
 
 
 class GoodsLine(models.Model):
@@ -410,6 +410,157 @@ class GoodsLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.declaration_id}/{self.line_no} {self.hs_heading}"
+
+
+def working_channel(channels: list[str]) -> str:
+    """The channel a truck is worked at, from the VNACCS codes of its customs declarations:
+    the strictest (3 over 2 over 1). Red decides at once; otherwise a declaration whose channel
+    is not recorded yet leaves it unknown (""), since that one could still be red or yellow."""
+    if CustomsChannel.RED in channels:
+        return CustomsChannel.RED
+    if not channels or "" in channels:
+        return ""
+    return max(channels, key=CHANNEL_STRICTNESS.__getitem__)
+
+
+class ProcedureCode(Trilingual):
+    """A VNACCS procedure code (mã loại hình: A11, B11, G11…): the customs regime a customs
+    declaration is made under, which officers read first. The board keeps the list; each code
+    says which of cuakhau's directions (and so which fee rule) it may travel under."""
+
+    code = models.CharField(_("code"), max_length=3, unique=True)
+    directions = models.JSONField(
+        _("directions"),
+        default=list,
+        help_text=_("cuakhau's directions a trip under this code may have (the fee follows them)."),
+    )
+    flow = models.CharField(
+        _("crossing"),
+        max_length=10,
+        choices=Flow.choices,
+        blank=True,
+        help_text=_("Whether goods under this code enter or leave Vietnam; empty: either."),
+    )
+    source = models.TextField(_("source"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedManager()
+    scope = Scope(public=True, board_can_change=True)
+
+    class Meta:
+        verbose_name = _("procedure code")
+        verbose_name_plural = _("procedure codes")
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class CustomsDeclaration(models.Model):
+    """A VNACCS customs declaration (tờ khai hải quan): what customs declares and channels. It
+    covers a consignment, not a vehicle: one declaration may travel on several trucks, and one
+    truck may carry the goods of several declarations (``trips``). The channel is customs'
+    decision, recorded once here and applying to every truck under it."""
+
+    number = models.CharField(_("customs declaration number"), max_length=12, unique=True)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="customs_declarations",
+    )
+    procedure_code = models.ForeignKey(
+        ProcedureCode,
+        verbose_name=_("procedure code"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty only on declarations recorded before procedure codes were kept."),
+    )
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    customs_office = models.CharField(
+        _("customs office"),
+        max_length=120,
+        blank=True,
+        help_text=_("The customs office (chi cục) the declaration is registered with."),
+    )
+    channel = models.CharField(
+        _("customs channel (VNACCS)"),
+        max_length=1,
+        choices=CustomsChannel.choices,
+        blank=True,
+        default="",
+        help_text=_("As VNACCS assigned it, or as customs changed it; empty until recorded."),
+    )
+    channel_recorded_at = models.DateTimeField(_("channel recorded at"), null=True, blank=True)
+    channel_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("channel recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    channel_recorded_by_label = models.CharField(
+        _("channel recorded by"), max_length=150, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"))
+    trips = models.ManyToManyField(
+        Declaration,
+        verbose_name=_("trips"),
+        through="CustomsDeclarationTrip",
+        related_name="customs_declarations",
+    )
+
+    objects = RestrictedManager()
+    scope = Scope(gate="trips__gate", enterprise="enterprise", driver_user="trips__driver__user")
+
+    class Meta:
+        verbose_name = _("customs declaration")
+        verbose_name_plural = _("customs declarations")
+        ordering = ("number",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=["", *CustomsChannel.values]),
+                name="customs_decl_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel="") | Q(channel_recorded_at__isnull=False),
+                name="customs_decl_channel_recorded_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CustomsDeclarationTrip(models.Model):
+    """One truck carrying goods of one customs declaration."""
+
+    customs_declaration = models.ForeignKey(
+        CustomsDeclaration,
+        verbose_name=_("customs declaration"),
+        on_delete=models.CASCADE,
+        related_name="trip_links",
+    )
+    trip = models.ForeignKey(
+        Declaration, verbose_name=_("trip"), on_delete=models.CASCADE, related_name="customs_links"
+    )
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("truck under a customs declaration")
+        verbose_name_plural = _("trucks under customs declarations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customs_declaration", "trip"], name="customs_decl_trip_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["trip"], name="customs_decl_trip_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customs_declaration_id} → {self.trip_id}"
 
 
 class StateChange(models.Model):

@@ -1,4 +1,5 @@
-"""Load the commodity catalogue from ``shipments/data/commodities.json``.
+"""Load the commodity catalogue (``shipments/data/commodities.json``) and the VNACCS procedure
+codes (``shipments/data/procedure_codes.json``).
 
 Idempotent, and it never overwrites the board's edits (``cuakhau.reference.ReferenceSync``)."""
 
@@ -11,18 +12,33 @@ from pathlib import Path
 from django.db import transaction
 
 from cuakhau.reference import ReferenceSync
-from shipments.models import Commodity
+from shipments.models import Commodity, ProcedureCode
 
 DATA_FILE = Path(__file__).parent / "data" / "commodities.json"
+PROCEDURE_CODES_FILE = Path(__file__).parent / "data" / "procedure_codes.json"
+
+
+def _load(
+    model: type[Commodity] | type[ProcedureCode],
+    path: Path,
+    rows: str,
+    sync: ReferenceSync | None,
+) -> Counter[str]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    sync = sync or ReferenceSync()
+    before = Counter(sync.counts)
+    for row in data[rows]:
+        values = {k: v for k, v in row.items() if k != "code"}
+        values.setdefault("source", data["_about"])
+        sync.row(model, {"code": row["code"]}, values)
+    return sync.counts - before
 
 
 @transaction.atomic
 def load_commodities(sync: ReferenceSync | None = None) -> Counter[str]:
-    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    sync = sync or ReferenceSync()
-    before = Counter(sync.counts)
-    for row in data["commodities"]:
-        values = {k: v for k, v in row.items() if k != "code"}
-        values.setdefault("source", data["_about"])
-        sync.row(Commodity, {"code": row["code"]}, values)
-    return sync.counts - before
+    return _load(Commodity, DATA_FILE, "commodities", sync)
+
+
+@transaction.atomic
+def load_procedure_codes(sync: ReferenceSync | None = None) -> Counter[str]:
+    return _load(ProcedureCode, PROCEDURE_CODES_FILE, "codes", sync)

@@ -40,7 +40,14 @@ from shipments.choices import (
     TruckState,
     WithdrawalReason,
 )
-from shipments.models import Commodity, Declaration, Driver, FruitCode, Vehicle
+from shipments.models import (
+    Commodity,
+    Declaration,
+    Driver,
+    FruitCode,
+    ProcedureCode,
+    Vehicle,
+)
 from shipments.provinces import province_choices
 from shipments.validators import normalize_plate
 
@@ -94,6 +101,7 @@ def _form_context(
         "containers": ContainerSize.choices,
         "deliveries": Delivery.choices,
         "customs_channels": CustomsChannel.choices,
+        "procedure_codes": ProcedureCode.objects.filter(is_active=True).order_by("code"),
         "flows": Flow.choices,
         "route_options": _route_options(),
         "drivers": Driver.objects.restrict(user, Action.CHANGE).order_by("full_name"),
@@ -136,6 +144,7 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
             "origin_province",
             "planned_arrival",
             "customs_declaration_number",
+            "procedure_code",
             "customs_channel",
             "container",
             "delivery",
@@ -155,6 +164,7 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         planned_arrival=_parse_arrival(fields["planned_arrival"]),
         customs_declaration_number=fields["customs_declaration_number"],
         customs_channel=fields["customs_channel"],
+        procedure_code=fields["procedure_code"],
         container=fields["container"],
         delivery=fields["delivery"] or Delivery.BORDER,
         two_way=two_way,

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from clearance.services.channels import (
     advice_report,
-    check_channel_input,
     do_record_customs_channel,
-    waiting_for_channel,
+    rework_customs_check,
 )
 from clearance.services.common import (
     PREVIEW_DAYS,
@@ -111,7 +110,6 @@ __all__ = [
     "_with_change",
     "active_selectivity_rules",
     "advice_report",
-    "check_channel_input",
     "check_rule_input",
     "checklist",
     "checks_of",
@@ -141,7 +139,7 @@ __all__ = [
     "random_selection_rate",
     "required_check_rules",
     "required_documents",
+    "rework_customs_check",
     "sequence_inspection_clock",
-    "waiting_for_channel",
     "worklist",
 ]

@@ -43,9 +43,13 @@ def worklist(*, actor: User, gate: str = "", agency: str = "", text: str = "") -
     if agency in Agency.values:
         checks = checks.filter(agency=agency)
     checks = matching(checks, text)
-    return checks.select_related(
-        "declaration", "declaration__vehicle", "declaration__enterprise", "gate"
-    ).order_by("-perishable", "opened_at", "pk")
+    return (
+        checks.select_related(
+            "declaration", "declaration__vehicle", "declaration__enterprise", "gate"
+        )
+        .prefetch_related("declaration__customs_declarations__procedure_code")
+        .order_by("-perishable", "opened_at", "pk")
+    )
 
 
 def matching(checks: QuerySet[Check], text: str) -> QuerySet[Check]:

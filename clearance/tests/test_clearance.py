@@ -198,7 +198,9 @@ def test_bad_inspection_input_names_the_field_and_changes_nothing(world: World) 
     assert not check.inspections.exists()
 
 
-def test_the_vnaccs_channel_is_recorded_then_corrected_with_a_reason(world: World) -> None:
+def test_the_vnaccs_channel_is_recorded_then_changed_by_customs_with_a_reason(
+    world: World,
+) -> None:
     declaration = _arrived(world)
     customs = _check(declaration, Agency.CUSTOMS)
     # Customs cannot inspect before the channel VNACCS assigned is known.
@@ -211,6 +213,11 @@ def test_the_vnaccs_channel_is_recorded_then_corrected_with_a_reason(world: Worl
             actor=world.customs_hn, reference=declaration.reference, channel="4", number="12"
         )
     assert set(bad.value.fields) == {"customs_channel", "customs_declaration_number"}
+    with pytest.raises(InvalidInput) as no_code:
+        services.do_record_customs_channel(
+            actor=world.customs_hn, reference=declaration.reference, channel="2", number=number
+        )
+    assert set(no_code.value.fields) == {"procedure_code"}
     with pytest.raises(NotAllowed):
         services.do_record_customs_channel(
             actor=world.quarantine_hn, reference=declaration.reference, channel="2", number=number
@@ -219,15 +226,29 @@ def test_the_vnaccs_channel_is_recorded_then_corrected_with_a_reason(world: Worl
         services.do_record_customs_channel(
             actor=world.customs_cm, reference=declaration.reference, channel="2", number=number
         )
-    # The declarant records what VNACCS assigned: yellow; customs now checks documents.
+    # The truck is in the yard: the declarant no longer records a channel, customs does.
+    with pytest.raises(NotAllowed):
+        services.do_record_customs_channel(
+            actor=world.owner,
+            reference=declaration.reference,
+            channel="2",
+            number=number,
+            procedure_code="B11",
+        )
     services.do_record_customs_channel(
-        actor=world.owner, reference=declaration.reference, channel="2", number=number
+        actor=world.customs_hn,
+        reference=declaration.reference,
+        channel="2",
+        number=number,
+        procedure_code="B11",
     )
     declaration.refresh_from_db()
     assert (declaration.customs_channel, declaration.customs_declaration_number) == ("2", number)
     assert declaration.clearance.channel == Channel.YELLOW
-    assert _check(declaration, Agency.CUSTOMS).kind == CheckKind.DOCUMENTS
-    # A correction needs a reason; customs turns it red (an inspection) and it is audited.
+    documents = _check(declaration, Agency.CUSTOMS)
+    assert documents.kind == CheckKind.DOCUMENTS
+    # A change (chuyển luồng) needs a reason; customs turns it red: the documents check no one
+    # started is replaced by an inspection (withdrawn, still listed), and it is audited.
     with pytest.raises(InvalidInput) as no_reason:
         services.do_record_customs_channel(
             actor=world.customs_hn, reference=declaration.reference, channel="3"
@@ -243,24 +264,33 @@ def test_the_vnaccs_channel_is_recorded_then_corrected_with_a_reason(world: Worl
     assert declaration.clearance.channel == Channel.RED
     assert declaration.clearance.overridden_by == world.customs_hn
     assert declaration.clearance.override_reason == "VNACCS changed the channel after a tip-off"
-    events = AuditEvent.objects.filter(action="declaration.customs_channel").order_by("seq")
-    assert [(e.before["customs_channel"], e.after["customs_channel"]) for e in events] == [
+    documents.refresh_from_db()
+    assert documents.status == CheckStatus.WITHDRAWN
+    events = AuditEvent.objects.filter(action="customs_declaration.channel").order_by("seq")
+    assert [((e.before or {}).get("channel", ""), e.after["channel"]) for e in events] == [
         ("", "2"),
         ("2", "3"),
     ]
     assert events.last().after["reason"] == "VNACCS changed the channel after a tip-off"
-    # Once customs has recorded a finding the channel is settled.
+    assert events.last().after["trips"] == [declaration.reference]
+    # The declarant is told, in their language.
+    told = Notification.objects.get(recipient=world.owner, kind="clearance.channel_changed")
+    assert number in told.subject and "VNACCS changed the channel" in told.body
+    # Once customs has recorded its finding, a lower channel changes nothing on that check:
+    # customs decides on the checks it started.
     quarantine = _check(declaration, Agency.PLANT_QUARANTINE)
     _inspect(quarantine, world.quarantine_hn, InspectionResult.PASS)
     red = _check(declaration, Agency.CUSTOMS)
     _inspect(red, world.customs_hn, InspectionResult.PASS)
-    with pytest.raises(Conflict):
-        services.do_record_customs_channel(
-            actor=world.customs_hn,
-            reference=declaration.reference,
-            channel="1",
-            reason="changed my mind",
-        )
+    services.do_record_customs_channel(
+        actor=world.customs_hn,
+        reference=declaration.reference,
+        channel="1",
+        reason="re-assessed",
+    )
+    red.refresh_from_db()
+    assert (red.kind, red.status) == (CheckKind.PARTIAL_INSPECTION, CheckStatus.PASSED)
+    assert Check.objects.filter(declaration=declaration, agency=Agency.CUSTOMS).count() == 2
 
 
 def test_a_red_inspections_clock_starts_when_quarantine_has_its_result(world: World) -> None:
@@ -422,7 +452,11 @@ def test_the_report_shows_where_the_advice_and_vnaccs_disagree(world: World) -> 
     ]
     for truck, code in zip(trucks, codes, strict=True):
         services.do_record_customs_channel(
-            actor=world.customs_hn, reference=truck.reference, channel=code, number=customs_number()
+            actor=world.customs_hn,
+            reference=truck.reference,
+            channel=code,
+            number=customs_number(),
+            procedure_code="B11",
         )
     report = services.advice_report(actor=world.customs_hn)
     assert (report["total"], report["agree"]) == (3, 1)

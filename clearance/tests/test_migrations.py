@@ -103,7 +103,7 @@ def test_existing_channels_rules_and_ratings_are_migrated() -> None:
         new = _migrate(AFTER)
         # Back to the latest state of every app, as the rest of the suite expects.
         latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
-        _migrate(latest)
+        now = _migrate(latest)
     Clearance = new.get_model("clearance", "Clearance")
     Declaration = new.get_model("shipments", "Declaration")
     SelectivityRule = new.get_model("clearance", "SelectivityRule")
@@ -121,8 +121,11 @@ def test_existing_channels_rules_and_ratings_are_migrated() -> None:
         "yellow",
         False,
     )
-    channels = dict(Declaration.objects.values_list("reference", "customs_channel"))
-    assert channels == {"R-BLUE": "1", "R-RED": "3", "R-NONE": ""}
+    # The channels now live on the customs declarations (shipments 0009 moved them there).
+    Link = now.get_model("shipments", "CustomsDeclarationTrip")  # type: ignore[attr-defined]
+    channels = dict(Link.objects.values_list("trip__reference", "customs_declaration__channel"))
+    assert channels == {"R-BLUE": "1", "R-RED": "3"}
+    assert Declaration.objects.filter(reference="R-NONE").exists()
     assert not Clearance.objects.filter(channel="blue").exists()
     rules = {r.code: r for r in SelectivityRule.objects.all()}
     assert "random-blue" not in rules

@@ -33,9 +33,10 @@ def test_each_officer_sees_a_form_for_their_own_check_only(world: World) -> None
     assert "/inspect/" not in owner_page
     assert 'id="channel"' in owner_page
     assert 'id="risk-advice"' not in owner_page
-    # The declarant records the channel VNACCS assigned; customs does too, and sees cuakhau's
-    # own risk advice beside it, never labelled the channel.
-    assert 'id="record-channel"' in owner_page
+    # The truck is in the yard: only customs records or changes its channel now, and sees
+    # cuakhau's own risk advice beside it, never labelled the channel.
+    assert 'id="record-channel"' not in owner_page
+    assert 'id="record-channel"' in _page(world.owner, declare(world).reference)
     customs_page = _page(world.customs_hn, declaration.reference)
     assert 'id="record-channel"' in customs_page
     assert 'id="risk-advice"' in customs_page

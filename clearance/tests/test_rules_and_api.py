@@ -176,15 +176,25 @@ def test_api_records_the_vnaccs_channel_and_the_declarant_view(world: World) -> 
             url, {"customs_channel": "2", "customs_declaration_number": number}, format="json"
         )
         assert refused.status_code in (403, 404)
-    done = client_for(world.owner).post(
-        url, {"customs_channel": "2", "customs_declaration_number": number}, format="json"
+    # The truck is in the yard: the declarant no longer records its channel; customs does.
+    late = client_for(world.owner).post(
+        url,
+        {"customs_channel": "2", "customs_declaration_number": number, "procedure_code": "B11"},
+        format="json",
+    )
+    assert late.status_code == 403
+    done = client_for(world.customs_hn).post(
+        url,
+        {"customs_channel": "2", "customs_declaration_number": number, "procedure_code": "B11"},
+        format="json",
     )
     assert done.status_code == 200
-    assert done.json() == {
-        "declaration": ref,
-        "customs_channel": "2",
-        "customs_declaration_number": number,
-    }
+    body = done.json()
+    assert (body["declaration"], body["customs_channel"]) == (ref, "2")
+    assert body["customs_declaration_number"] == number
+    assert [
+        (cd["number"], cd["procedure_code"], cd["channel"]) for cd in body["customs_declarations"]
+    ] == [(number, "B11", "2")]
     mine = client_for(world.owner).get(f"/api/v1/clearances/{ref}/").json()
     assert mine["channel"] == "yellow"
     # The declarant learns the channel, not what cuakhau's risk rules advised or why.

@@ -44,7 +44,11 @@ def test_an_officer_at_chi_ma_sees_nothing_of_tan_thanh(world: World) -> None:
     chi_ma = _chi_ma(world)
     # Customs at Chi Ma has something to do: the channel VNACCS assigned is red.
     services.do_record_customs_channel(
-        actor=world.admin, reference=chi_ma.reference, channel="3", number=customs_number()
+        actor=world.admin,
+        reference=chi_ma.reference,
+        channel="3",
+        number=customs_number(),
+        procedure_code="B11",
     )
     seen_cm = list(services.worklist(actor=world.customs_cm))
     assert {c.declaration_id for c in seen_cm} == {chi_ma.pk}

@@ -14,7 +14,14 @@ from django.utils import timezone
 from clearance import services as clearance
 from clearance.models import Check
 from conftest import client_for
-from cuakhau.testing import World, customs_number, declaration_payload, declare, walk_to
+from cuakhau.testing import (
+    World,
+    customs_number,
+    declaration_payload,
+    declare,
+    procedure_code_for,
+    walk_to,
+)
 from shipments.models import Declaration
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +109,7 @@ def _red_customs_check(world: World, declaration: Declaration) -> Check:
             reference=declaration.reference,
             channel="3",
             number=declaration.customs_declaration_number or customs_number(),
+            procedure_code=procedure_code_for(declaration),
             reason="test",
         )
     return Check.objects.get(declaration=declaration, agency="customs", status="open")
@@ -113,6 +121,7 @@ def _other_channel() -> dict[str, str]:
     return {
         "customs_channel": "2" if declaration.customs_channel == "3" else "3",
         "customs_declaration_number": declaration.customs_declaration_number or customs_number(),
+        "procedure_code": procedure_code_for(declaration),
         "reason": "VNACCS changed it",
     }
 
@@ -211,6 +220,8 @@ ENDPOINTS = {
     "gate detail": Endpoint("get", lambda w, d: "/api/v1/gates/huu-nghi/", EVERYONE),
     "commodities": Endpoint("get", lambda w, d: "/api/v1/commodities/", EVERYONE),
     "commodity": Endpoint("get", lambda w, d: "/api/v1/commodities/durian/", EVERYONE),
+    "procedure codes": Endpoint("get", lambda w, d: "/api/v1/procedure-codes/", EVERYONE),
+    "procedure code": Endpoint("get", lambda w, d: "/api/v1/procedure-codes/B11/", EVERYONE),
     "holidays": Endpoint("get", lambda w, d: "/api/v1/holidays/", EVERYONE),
     "schema": Endpoint("get", lambda w, d: "/api/schema/", EVERYONE),
     "enterprises list": Endpoint(
@@ -292,7 +303,8 @@ ENDPOINTS = {
     "channel record": Endpoint(
         "post",
         lambda w, d: f"/api/v1/clearances/{_arrived(w, d).reference}/channel/",
-        {"owner", "customs_hn"},
+        # The truck is in the yard: only customs records or changes its channel now.
+        {"customs_hn"},
         lambda w, p: _other_channel(),
     ),
     "documents list": Endpoint(
@@ -535,6 +547,8 @@ def test_every_api_route_is_in_the_matrix() -> None:
         "^gates/(?P<code>[^/.]+)/$",
         "^commodities/$",
         "^commodities/(?P<code>[^/.]+)/$",
+        "^procedure-codes/$",
+        "^procedure-codes/(?P<code>[^/.]+)/$",
         "holidays/",
         "^enterprises/$",
         "^enterprises/(?P<pk>[^/.]+)/$",

@@ -160,7 +160,8 @@ FORMS: dict[str, Form] = {
         lambda w, d: {"check": _red_customs_check(w, d).pk},
     ),
     "clearance/declarations/<str:reference>/channel/": Form(
-        {"owner", "customs_hn"},
+        # The truck is in the yard (red): only customs changes its channel now.
+        {"customs_hn"},
         lambda w, d, s: f"/clearance/declarations/{d.reference}/channel/",
         lambda w, p, s: {"customs_channel": "2", "reason": "documents only"},
         lambda w, d: {"check": _red_customs_check(w, d).pk},

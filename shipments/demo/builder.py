@@ -69,6 +69,9 @@ class DemoBuilder:
             if not k.startswith("_")
         }
         self.customs_seq = 100000000000 + seed * 1000000
+        # The last customs declaration of each (enterprise, direction, flow, day): a lot on
+        # several trucks shares it.
+        self.last_customs: dict[tuple[int, str, str, date], str] = {}
 
     # --- master data -------------------------------------------------------------------
     def enterprises(self) -> list[Enterprise]:
@@ -341,6 +344,18 @@ class DemoBuilder:
         draw = carriage.random()
         channel = CustomsChannel.GREEN if draw < 0.6 else CustomsChannel.YELLOW
         channel = CustomsChannel.RED if draw >= 0.94 else channel
+        # One customs declaration on several trucks (a lot split over trucks the same day) and
+        # consolidated loads carrying a second declaration: demo mixes, inferred.
+        procedure = demo_procedure_code(direction, flow, carriage)
+        more: list[tuple[str, str, str]] = []
+        if customs:
+            lot = (vehicle.enterprise.pk, direction, flow, timezone.localdate(arrival))
+            if lot in self.last_customs and carriage.random() < 0.06:
+                customs = self.last_customs[lot]
+            self.last_customs[lot] = customs
+            if len(lines) > 1 and carriage.random() < 0.05:
+                self.customs_seq += 1
+                more.append((f"{self.customs_seq:012d}", procedure, channel))
         # Why cancelled trucks left the queue, and which trucks deliver two-way on the pilot's
         # routes (one kind of goods): demo mixes, inferred.
         withdrawal = ""
@@ -371,10 +386,31 @@ class DemoBuilder:
             planned_arrival=arrival,
             customs_declaration_number=customs,
             customs_channel=channel if customs else "",
+            procedure_code=procedure,
+            more_customs_declarations=more,
             created_at=created,
             lines=lines,
             steps=steps,
         )
+
+
+#: The procedure codes the demo's trips are declared under, by direction and crossing (demo mix).
+_DEMO_PROCEDURE_CODES: dict[tuple[str, str], tuple[str, ...]] = {
+    (Direction.IMPORT, "entry"): ("A11", "A11", "A12", "E31"),
+    (Direction.EXPORT, "exit"): ("B11", "B11", "B11", "E62"),
+    (Direction.TEMP_IMPORT_REEXPORT, "entry"): ("G11",),
+    (Direction.TEMP_IMPORT_REEXPORT, "exit"): ("G21",),
+    (Direction.TEMP_EXPORT_REIMPORT, "exit"): ("G61",),
+    (Direction.TEMP_EXPORT_REIMPORT, "entry"): ("G51",),
+    (Direction.TRANSSHIPMENT, "entry"): ("C11",),
+    (Direction.TRANSSHIPMENT, "exit"): ("C12",),
+}
+
+
+def demo_procedure_code(direction: str, flow: str, rng: random.Random) -> str:
+    """A procedure code that fits the trip (transit travels under a transport declaration)."""
+    choices = _DEMO_PROCEDURE_CODES.get((direction, flow))
+    return rng.choice(choices) if choices else ""
 
 
 #: The demo's registered fruit codes: invented, marked so, for the demo's fruit declarations.

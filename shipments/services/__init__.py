@@ -4,7 +4,8 @@
 field; ``do_*`` functions own the transaction, change state, write the audit row and run the
 hooks other apps registered in :mod:`shipments.lifecycle`. Arguments are keyword-only.
 
-One module per kind of work: ``checks`` (what a declarant types), ``declarations`` (create,
+One module per kind of work: ``customs`` (VNACCS customs declarations: number, procedure code,
+channel, the trucks under each), ``checks`` (what a declarant types), ``declarations`` (create,
 amend), ``transitions`` (the lifecycle, search), ``registry`` (enterprises, vehicles, drivers)
 ``history`` (bulk import) and ``fruit_codes`` (the board's list of PUC and PHC
 codes); this package re-exports them, so callers keep writing
@@ -40,6 +41,15 @@ from shipments.services.checks import (
     plate_notice,
     two_way_rule,
     unusual_weight,
+)
+from shipments.services.customs import (
+    CleanCustomsDeclaration,
+    CustomsDeclarationInput,
+    attach_customs_declaration,
+    check_channel_code,
+    check_customs_declaration,
+    customs_declarations_of,
+    customs_snapshot,
 )
 from shipments.services.declarations import (
     _REFERENCE_ALPHABET,
@@ -86,6 +96,8 @@ __all__ = [
     "_INVALID",
     "_REFERENCE_ALPHABET",
     "AmendInput",
+    "CleanCustomsDeclaration",
+    "CustomsDeclarationInput",
     "DeclarationInput",
     "HistoricTrip",
     "ImportResult",
@@ -101,9 +113,14 @@ __all__ = [
     "_number",
     "_save_lines",
     "_vehicle_for",
+    "attach_customs_declaration",
+    "check_channel_code",
+    "check_customs_declaration",
     "check_declaration",
     "check_transition",
     "check_two_way",
+    "customs_declarations_of",
+    "customs_snapshot",
     "declaration_snapshot",
     "do_amend_declaration",
     "do_create_declaration",

@@ -26,7 +26,6 @@ from shipments import policy as rules
 from shipments.choices import (
     FIXED_FLOW,
     ContainerSize,
-    CustomsChannel,
     Delivery,
     Direction,
     FruitCodeKind,
@@ -41,8 +40,16 @@ from shipments.models import (
     Vehicle,
 )
 from shipments.provinces import province_choices
+from shipments.services.customs import (
+    FLAT_NAMES,
+    MAX_CUSTOMS_DECLARATIONS,
+    CleanCustomsDeclaration,
+    CustomsDeclarationInput,
+    check_customs_declaration,
+    item_names,
+    trucks_reached_yard,
+)
 from shipments.validators import (
-    normalize_customs_number,
     normalize_hs_heading,
     normalize_plate,
 )
@@ -76,9 +83,14 @@ class DeclarationInput:
     driver: Any = None
     origin_province: Any = None
     planned_arrival: datetime | None = None
+    #: The older flat shape of one customs declaration: its number, procedure code and the
+    #: channel VNACCS assigned at registration (1, 2, 3), which needs the number beside it.
     customs_declaration_number: str = ""
-    #: The channel VNACCS assigned at registration (1, 2, 3): it needs the number beside it.
     customs_channel: str = ""
+    procedure_code: str = ""
+    #: The VNACCS customs declarations whose goods the truck carries (several for a
+    #: consolidated load); when given, the flat fields above must be empty.
+    customs_declarations: Sequence[CustomsDeclarationInput] | None = None
     container: str = ""
     delivery: str = Delivery.BORDER
     #: Delivery into the other country's yard and back loaded, on a pilot route.
@@ -134,8 +146,7 @@ class _CleanDeclaration:
     driver: Driver
     origin_province: int | None
     planned_arrival: datetime
-    customs_declaration_number: str
-    customs_channel: str
+    customs_declarations: list[CleanCustomsDeclaration]
     container: str
     delivery: str
     lines: list[_CleanLine]
@@ -299,26 +310,7 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
     arrival = data.planned_arrival
     _check_arrival(arrival, errors)
 
-    customs_number = ""
-    if data.customs_declaration_number:
-        try:
-            customs_number = normalize_customs_number(data.customs_declaration_number)
-        except ValidationError as exc:
-            errors.add("customs_declaration_number", exc)
-        else:
-            if Declaration.objects.filter(customs_declaration_number=customs_number).exists():
-                errors.add("customs_declaration_number", _("This number is already used."))
-    channel = str(data.customs_channel or "").strip()
-    if channel and channel not in CustomsChannel.values:
-        errors.add(
-            "customs_channel",
-            _("Give the channel code VNACCS assigned: 1 (green), 2 (yellow) or 3 (red)."),
-        )
-    elif channel and not data.customs_declaration_number:
-        errors.add(
-            "customs_declaration_number",
-            _("Give the customs declaration number the channel was assigned to (12 digits)."),
-        )
+    customs = _check_customs_declarations(actor, data, flow, errors)
 
     _check_carriage(data.container, data.delivery, data.direction, errors)
     lines = _check_lines(data.lines, errors, data.number_language, data.direction)
@@ -343,13 +335,80 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
         driver=driver,
         origin_province=province,
         planned_arrival=arrival,
-        customs_declaration_number=customs_number,
-        customs_channel=channel,
+        customs_declarations=customs,
         container=data.container,
         delivery=data.delivery,
         lines=lines,
         two_way=bool(data.two_way),
     )
+
+
+def _check_customs_declarations(
+    actor: User, data: DeclarationInput, flow: str, errors: _Errors
+) -> list[CleanCustomsDeclaration]:
+    """The trip's customs declarations, each checked (``customs.check_customs_declaration``), in
+    the list shape or the older flat one; a declarant records a channel only where none is
+    recorded and no truck under it has reached the yard."""
+    flat = CustomsDeclarationInput(
+        number=data.customs_declaration_number,
+        procedure_code=data.procedure_code,
+        channel=data.customs_channel,
+    )
+    if data.customs_declarations is not None:
+        if any((flat.number, flat.procedure_code, flat.channel)):
+            errors.add(
+                "customs_declarations",
+                _("Give the customs declarations as a list or as one number, not both."),
+            )
+            return []
+        items = [(item, item_names(i)) for i, item in enumerate(data.customs_declarations)]
+    else:
+        items = [(flat, FLAT_NAMES)]
+    if len(items) > MAX_CUSTOMS_DECLARATIONS:
+        errors.add(
+            "customs_declarations",
+            _("A truck carries at most %d customs declarations.") % MAX_CUSTOMS_DECLARATIONS,
+        )
+        return []
+    clean: list[CleanCustomsDeclaration] = []
+    for item, names in items:
+        checked, problems = check_customs_declaration(
+            item,
+            enterprise_id=actor.enterprise_id,
+            direction=data.direction,
+            flow=flow,
+            names=names,
+        )
+        for name, messages in problems.items():
+            for message in messages:
+                if message not in errors.fields.get(name, []):
+                    errors.add(name, message)
+        if checked is None:
+            continue
+        if any(c.number == checked.number for c in clean):
+            errors.add(names["number"], _("This customs declaration is listed twice."))
+            continue
+        existing = checked.existing
+        if existing is not None and checked.channel:
+            if existing.channel and existing.channel != checked.channel:
+                errors.add(
+                    names["channel"],
+                    _(
+                        "Customs declaration %(number)s has channel %(channel)s recorded; only "
+                        "customs changes a recorded channel."
+                    )
+                    % {"number": existing.number, "channel": existing.get_channel_display()},
+                )
+            elif not existing.channel and trucks_reached_yard(existing):
+                errors.add(
+                    names["channel"],
+                    _(
+                        "A truck under this customs declaration is at the yard: customs records "
+                        "its channel."
+                    ),
+                )
+        clean.append(checked)
+    return clean
 
 
 def two_way_rule(route: Route | None, when: datetime) -> TwoWayDelivery | None:

@@ -40,6 +40,11 @@ from shipments.services.checks import (
     check_declaration,
     check_two_way,
 )
+from shipments.services.customs import (
+    attach_customs_declaration,
+    customs_declarations_of,
+    customs_snapshot,
+)
 from shipments.validators import (
     normalize_plate,
 )
@@ -63,8 +68,9 @@ def declaration_snapshot(declaration: Declaration) -> dict[str, Any]:
         "vehicle": declaration.vehicle_id,
         "trailer": declaration.trailer_id,
         "driver": declaration.driver_id,
-        "customs_declaration_number": declaration.customs_declaration_number,
-        "customs_channel": declaration.customs_channel,
+        "customs_declarations": [
+            customs_snapshot(cd) for cd in customs_declarations_of(declaration)
+        ],
         "origin_province": declaration.origin_province,
         "container": declaration.container,
         "delivery": declaration.delivery,
@@ -144,8 +150,6 @@ def do_create_declaration(*, actor: User, data: DeclarationInput) -> Declaration
             vehicle=vehicle,
             trailer=trailer,
             driver=clean.driver,
-            customs_declaration_number=clean.customs_declaration_number,
-            customs_channel=clean.customs_channel,
             origin_province=clean.origin_province,
             container=clean.container,
             delivery=clean.delivery,
@@ -167,6 +171,8 @@ def do_create_declaration(*, actor: User, data: DeclarationInput) -> Declaration
                 break
         declaration.save()
         _save_lines(declaration, clean.lines)
+        for customs in clean.customs_declarations:
+            attach_customs_declaration(trip=declaration, clean=customs, actor=actor, at=now)
         audit.record(
             action="declaration.created",
             obj=declaration,

@@ -8,6 +8,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from django.db import transaction
+from django.utils import timezone
 
 from audit import services as audit
 from cuakhau.bulk import fast_insert
@@ -19,10 +20,13 @@ from shipments.choices import (
 )
 from shipments.models import (
     Commodity,
+    CustomsDeclaration,
+    CustomsDeclarationTrip,
     Declaration,
     Driver,
     Enterprise,
     GoodsLine,
+    ProcedureCode,
     StateChange,
     Vehicle,
 )
@@ -50,6 +54,10 @@ class HistoricTrip:
     container: str = ""
     delivery: str = Delivery.BORDER
     customs_channel: str = ""  # VNACCS code 1/2/3, with a customs declaration number
+    procedure_code: str = ""  # VNACCS procedure code of that declaration (A11, B11…)
+    #: Further customs declarations the truck carried: (number, procedure code, channel). A
+    #: number may recur on several trips (one declaration on several trucks).
+    more_customs_declarations: Sequence[tuple[str, str, str]] = ()
     two_way: bool = False
     withdrawal_reason: str = ""  # why a cancelled trip left the queue (WithdrawalReason)
 
@@ -92,8 +100,6 @@ def import_history(
                 vehicle_id=trip.vehicle.pk,
                 trailer_id=None,
                 driver_id=trip.driver.pk,
-                customs_declaration_number=trip.customs_declaration_number,
-                customs_channel=trip.customs_channel if trip.customs_declaration_number else "",
                 origin_province=trip.origin_province,
                 container=trip.container,
                 delivery=trip.delivery,
@@ -183,8 +189,66 @@ def import_history(
                 state = move.target
         fast_insert(GoodsLine, lines)
         fast_insert(StateChange, changes)
+        _import_customs_declarations(trips, [d.pk for d in declarations])
         audit.record_many(entries)
         # The demo builds a year in batches and recomputes the statistics once at the end.
         for hook in lifecycle.imported_hooks() if run_hooks else ():
             hook([d.pk for d in declarations])
     return len(declarations)
+
+
+def _import_customs_declarations(trips: Sequence[HistoricTrip], keys: Sequence[int]) -> None:
+    """The trips' customs declarations, created where new and linked to every trip under them."""
+    wanted: dict[str, tuple[int, str, str, datetime]] = {}
+    links: list[tuple[str, int, datetime]] = []
+    for trip, pk in zip(trips, keys, strict=True):
+        listed = [(trip.customs_declaration_number, trip.procedure_code, trip.customs_channel)]
+        for number, code, channel in [*listed, *trip.more_customs_declarations]:
+            if not number:
+                continue
+            wanted.setdefault(number, (trip.enterprise.pk, code, channel, trip.created_at))
+            links.append((number, pk, trip.created_at))
+    if not wanted:
+        return
+    codes = dict(ProcedureCode.objects.values_list("code", "pk"))
+    existing: dict[str, int] = {}
+    numbers = list(wanted)
+    for start in range(0, len(numbers), 5000):
+        existing.update(
+            CustomsDeclaration.objects.filter(number__in=numbers[start : start + 5000]).values_list(
+                "number", "pk"
+            )
+        )
+    fast_insert(
+        CustomsDeclaration,
+        [
+            SimpleNamespace(
+                number=number,
+                enterprise_id=enterprise,
+                procedure_code_id=codes.get(code),
+                registered_on=timezone.localdate(at),
+                customs_office="",
+                channel=channel,
+                channel_recorded_at=at if channel else None,
+                channel_recorded_by_id=None,
+                channel_recorded_by_label="VNACCS (imported)" if channel else "",
+                created_at=at,
+            )
+            for number, (enterprise, code, channel, at) in wanted.items()
+            if number not in existing
+        ],
+    )
+    new = [n for n in numbers if n not in existing]
+    for start in range(0, len(new), 5000):
+        existing.update(
+            CustomsDeclaration.objects.filter(number__in=new[start : start + 5000]).values_list(
+                "number", "pk"
+            )
+        )
+    fast_insert(
+        CustomsDeclarationTrip,
+        [
+            SimpleNamespace(customs_declaration_id=existing[number], trip_id=pk, added_at=at)
+            for number, pk, at in dict.fromkeys(links)
+        ],
+    )

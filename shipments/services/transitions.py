@@ -20,6 +20,7 @@ from shipments.choices import (
     WithdrawalReason,
 )
 from shipments.models import (
+    CustomsDeclarationTrip,
     Declaration,
     Enterprise,
     StateChange,
@@ -146,7 +147,8 @@ def _check_withdrawal(transition: str, withdrawal: str) -> None:
 def search(queryset: QuerySet[Declaration], text: str) -> QuerySet[Declaration]:
     """Declarations matching what a person typed: a reference (or its start), a plate however
     written or misread (compared on the camera key, so "29c 12345", "29C-123.45" and
-    "29C12345" find the same truck), an enterprise's name or a customs declaration number.
+    "29C12345" find the same truck), an enterprise's name, or a VNACCS customs declaration number
+    (every truck under it).
 
     Plates and enterprises are looked up first in their own small tables, and the declarations
     then through their indexed foreign keys, which keeps a search fast on 60,000 trips.
@@ -154,7 +156,11 @@ def search(queryset: QuerySet[Declaration], text: str) -> QuerySet[Declaration]:
     query = ascii_digits(text or "").strip()
     if not query:
         return queryset
-    match = Q(reference__istartswith=query) | Q(customs_declaration_number=query)
+    match = Q(reference__istartswith=query) | Q(
+        pk__in=CustomsDeclarationTrip.objects.filter(customs_declaration__number=query).values(
+            "trip_id"
+        )
+    )
     key = ocr_key(query)
     if len(key) >= 3:
         vehicles = Vehicle.objects.filter(ocr_key__contains=key).values("pk")
@@ -168,6 +174,7 @@ def visible_declaration(*, actor: User, reference: str) -> Declaration:
     declaration = (
         Declaration.objects.restrict(actor, Action.VIEW)
         .select_related("enterprise", "gate", "route", "vehicle", "trailer", "driver")
+        .prefetch_related("customs_declarations__procedure_code")
         .filter(reference=reference)
         .first()
     )

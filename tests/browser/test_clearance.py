@@ -146,6 +146,14 @@ def test_customs_records_the_vnaccs_channel_beside_cuakhaus_advice(
     expect(form.locator("input[name=customs_declaration_number]")).to_have_value("3001 2345 6789")
     assert Declaration.objects.get(pk=durian.pk).customs_channel == ""
     form.locator("select[name=customs_channel]").select_option("3")
+    # A customs declaration new to the truck needs its procedure code.
+    form.get_by_role("button", name="Ghi nhận luồng").click()
+    expect(form.locator("select[name=customs_channel]")).not_to_have_attribute(
+        "aria-invalid", "true"
+    )
+    expect(form.locator("select[name=procedure_code]")).to_have_attribute("aria-invalid", "true")
+    expect(panel.locator(".alert.error")).to_contain_text("mã loại hình")
+    form.locator("select[name=procedure_code]").select_option("B11")
     form.get_by_role("button", name="Ghi nhận luồng").click()
     expect(page.locator("#channel")).to_have_attribute("data-code", "3")
     expect(page.locator("#channel")).to_contain_text("Đỏ")
@@ -154,3 +162,79 @@ def test_customs_records_the_vnaccs_channel_beside_cuakhaus_advice(
     screenshot(page, "customs-records-vnaccs-channel")
     durian.refresh_from_db()
     assert (durian.customs_channel, durian.customs_declaration_number) == ("3", "300123456789")
+
+
+def test_one_customs_declaration_on_two_trucks_and_two_on_one_truck(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    """Customs records channel 3 once for a lot on two trucks, and both get the red checks; a
+    third truck carries two customs declarations (channels 1 and 2) and is worked at 2."""
+    world = live_world
+    base = live_server.url
+    lot = customs_number()
+    first, second = (
+        walk_to(
+            declare(
+                world,
+                vehicle_plate=plate,
+                customs_declaration_number=lot,
+                procedure_code="B11",
+            ),
+            world,
+            TruckState.ARRIVED,
+        )
+        for plate in ("29C-111.11", "29C-222.22")
+    )
+    _log_in(page, base, "customs_hn")
+    page.goto(f"{base}/declarations/{first.reference}/")
+    expect(page.locator("#channel")).to_have_attribute("data-code", "")
+    customs_table = page.locator("#customs-declarations")
+    expect(customs_table).to_contain_text(lot)
+    expect(customs_table).to_contain_text("B11")
+    # The other truck of the lot is named beside the customs declaration.
+    expect(customs_table).to_contain_text("29C-222.22")
+    form = page.locator("#record-channel")
+    form.locator("select[name=customs_channel]").select_option("3")
+    form.get_by_role("button", name="Ghi nhận luồng").click()
+    expect(page.locator("#channel")).to_have_attribute("data-code", "3")
+    expect(page.locator("tr[data-agency=customs]")).to_contain_text("Kiểm tra thực tế một phần")
+    page.get_by_role("link", name="29C-222.22").click()
+    page.wait_for_url(re.compile(rf"/declarations/{second.reference}/$"))
+    expect(page.locator("#channel")).to_have_attribute("data-code", "3")
+    expect(page.locator("#channel")).to_contain_text("Đỏ")
+    expect(page.locator("tr[data-agency=customs]")).to_contain_text("Kiểm tra thực tế một phần")
+    screenshot(page, "customs-declaration-on-two-trucks")
+
+    # A consolidated load: the declarant adds the second customs declaration VNACCS sent (yellow)
+    # to a truck already carrying a green one, before it comes.
+    green, yellow = customs_number(), customs_number()
+    third = declare(
+        world,
+        vehicle_plate="29C-333.33",
+        customs_declaration_number=green,
+        procedure_code="B11",
+        customs_channel="1",
+    )
+    page.context.clear_cookies()
+    _log_in(page, base, "owner")
+    page.goto(f"{base}/declarations/{third.reference}/")
+    expect(page.locator("#channel")).to_have_attribute("data-code", "1")
+    form = page.locator("#record-channel")
+    form.locator("input[name=customs_declaration_number]").fill(yellow)
+    form.locator("select[name=procedure_code]").select_option("B11")
+    form.locator("select[name=customs_channel]").select_option("2")
+    form.get_by_role("button", name="Ghi nhận luồng").click()
+    expect(page.locator("#channel")).to_have_attribute("data-code", "2")
+    expect(page.locator("#customs-declarations tbody tr")).to_have_count(2)
+    expect(page.locator(f"#customs-declarations tr[data-number='{green}']")).to_have_attribute(
+        "data-channel", "1"
+    )
+    third = walk_to(Declaration.objects.get(pk=third.pk), world, TruckState.ARRIVED)
+    page.reload()
+    expect(page.locator("tr[data-agency=customs]")).to_contain_text("Kiểm tra hồ sơ")
+    # In the yard: the declarant no longer has the form; only customs changes a channel.
+    expect(page.locator("#record-channel")).to_have_count(0)
+    screenshot(page, "truck-with-two-customs-declarations")
+    assert Declaration.objects.get(pk=third.pk).customs_channel == "2"

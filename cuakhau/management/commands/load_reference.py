@@ -8,12 +8,13 @@ from clearance.reference import load_clearance_rules
 from cuakhau.reference import ACTOR, ReferenceSync
 from fees.reference import load_fee_schedules
 from gates.reference import load_gates
-from shipments.reference import load_commodities
+from shipments.reference import load_commodities, load_procedure_codes
 
 
 class Command(BaseCommand):
     help = (
-        "Load Lạng Sơn's gates, routes, yards, hours, capacity plans, commodities, clearance"
+        "Load Lạng Sơn's gates, routes, yards, hours, capacity plans, commodities, procedure codes,"
+        " clearance"
         " rules and fee schedules. Creates what is missing and never overwrites what exists;"
         " --update lists where existing rows differ from the shipped data, --update --apply"
         " writes the shipped values (audited)."
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             load_gates(sync)
             load_commodities(sync)
+            load_procedure_codes(sync)
             load_clearance_rules(sync)
             load_fee_schedules(sync)
             audit.record(
