@@ -137,6 +137,12 @@ class OfferSerializer(serializers.Serializer[Any]):
     capacity = serializers.IntegerField()
     free = serializers.IntegerField()
     held = serializers.BooleanField()
+    opens_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the gate opens within this hour (its windows)."
+    )
+    closes_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the gate closes within this hour (its windows)."
+    )
 
 
 class SlotOffersView(APIView):

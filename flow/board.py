@@ -42,6 +42,8 @@ class Lane:
     closes: str | None
     hours_note: str
     held_days: list[str]
+    #: Every window of the day's goods hours: [["07:30", "11:00"], ["13:30", "17:00"]].
+    windows: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -100,6 +102,7 @@ def _card(gate: Gate, now: datetime) -> Card:
                 opens=hours.opens.strftime("%H:%M") if hours.opens else None,
                 closes=hours.closes.strftime("%H:%M") if hours.closes else None,
                 hours_note=str(hours.reason),
+                windows=[[f"{a:%H:%M}", f"{b:%H:%M}"] for a, b in hours.windows],
                 held_days=sorted(d.isoformat() for f, d in held if f == flow.value),
             )
         )
@@ -156,59 +159,70 @@ def _card(gate: Gate, now: datetime) -> Card:
 NOTICE_DAYS_AHEAD = 14
 
 
-def _same_notice(a: HoursException, b: HoursException) -> bool:
-    return (a.published_at, a.flow, a.reason) == (b.published_at, b.flow, b.reason)
+def _notice_key(row: HoursException) -> tuple[Any, ...]:
+    return (row.published_at, row.route_id, row.flow, row.reason)
 
 
 def _dated_notices(gate: Gate, today: date) -> list[str]:
     """The gate's dated notices from today on, one line per notice (a run of days with the same
-    notice is one line): closed, pre-registered goods only, or other hours; where to wait."""
+    notice is one line, its windows together): closed, pre-registered goods only with the
+    registration deadline, or other hours; the road it concerns; where to wait."""
     rows = list(
         HoursException.objects.filter(
             gate=gate, date__gte=today, date__lte=today + timedelta(days=NOTICE_DAYS_AHEAD)
-        ).order_by("published_at", "flow", "date")
+        )
+        .select_related("route")
+        .order_by("published_at", "route_id", "flow", "date", "opens")
     )
-    runs: list[list[HoursException]] = []
+    days: dict[tuple[Any, ...], dict[date, list[HoursException]]] = {}
     for row in rows:
-        last = runs[-1][-1] if runs else None
-        if (
-            last is not None
-            and (last.published_at, last.flow, last.reason)
-            == (row.published_at, row.flow, row.reason)
-            and row.date == last.date + timedelta(days=1)
-        ):
-            runs[-1].append(row)
-        else:
-            runs.append([row])
+        days.setdefault(_notice_key(row), {}).setdefault(row.date, []).append(row)
     lines = []
-    for run in runs:
-        first, last = run[0], run[-1]
-        values = {
-            "first": first.date.strftime("%d/%m/%Y"),
-            "last": last.date.strftime("%d/%m/%Y"),
-            "flow": str(Flow(first.flow).label) if first.flow else _("both directions"),
-            "reason": first.reason,
-        }
-        if first.closed:
-            text = _("%(first)s–%(last)s, %(flow)s: closed (%(reason)s).") % values
-        elif first.pre_registered_only:
-            text = (
-                _(
-                    "%(first)s–%(last)s, %(flow)s: pre-registered goods only; trucks not booked "
-                    "before the notice are not admitted (%(reason)s)."
-                )
-                % values
+    for by_day in days.values():
+        runs: list[list[date]] = []
+        for day in sorted(by_day):
+            if runs and day == runs[-1][-1] + timedelta(days=1):
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        for run in runs:
+            first = by_day[run[0]][0]
+            windows = ", ".join(
+                f"{r.opens:%H:%M}–{r.closes:%H:%M}" for r in by_day[run[0]] if r.opens and r.closes
             )
-        else:
-            text = _("%(first)s–%(last)s, %(flow)s: hours %(opens)s–%(closes)s (%(reason)s).") % {
-                **values,
-                "opens": first.opens.strftime("%H:%M") if first.opens else "",
-                "closes": first.closes.strftime("%H:%M") if first.closes else "",
-            }
-        if first.wait_at:
-            text += " " + _("Wait at: %s.") % first.wait_at
-        lines.append(text)
+            lines.append(_notice_line(first, run[0], run[-1], windows))
     return lines
+
+
+def _notice_line(first: HoursException, start: date, end: date, windows: str) -> str:
+    values = {
+        "first": start.strftime("%d/%m/%Y"),
+        "last": end.strftime("%d/%m/%Y"),
+        "flow": str(Flow(first.flow).label) if first.flow else _("both directions"),
+        "reason": first.reason,
+    }
+    if first.route is not None:
+        values["flow"] = f"{first.route.name}, {values['flow']}"
+    if first.closed:
+        text = _("%(first)s–%(last)s, %(flow)s: closed (%(reason)s).") % values
+    elif first.pre_registered_only:
+        text = _(
+            "%(first)s–%(last)s, %(flow)s: pre-registered goods only; trucks not declared or "
+            "booked by %(deadline)s are not admitted (%(reason)s)."
+        ) % {
+            **values,
+            "deadline": timezone.localtime(first.registration_deadline).strftime("%d/%m/%Y %H:%M"),
+        }
+        if windows:
+            text += " " + _("Hours: %s.") % windows
+    else:
+        text = _("%(first)s–%(last)s, %(flow)s: hours %(windows)s (%(reason)s).") % {
+            **values,
+            "windows": windows,
+        }
+    if first.wait_at:
+        text += " " + _("Wait at: %s.") % first.wait_at
+    return text
 
 
 def cards(code: str | None = None, *, fresh: bool = False) -> list[Card]:

@@ -39,6 +39,7 @@ MIN_HISTORY_DAYS = 21
 HISTORY_DAYS = 56
 #: The hour-by-hour yard forecast reads the last two weeks of the yard's count, and needs four
 #: days of it (the queue forecaster backtests its models on whole days).
+HOUR = timedelta(hours=1)
 YARD_HISTORY_DAYS = 14
 MIN_YARD_HOURS = 4 * 24
 YARD_HORIZON_HOURS = 24
@@ -48,11 +49,36 @@ LEAVE_HISTORY_DAYS = 28
 MAX_LEAVE_RATE = 0.5
 
 
+def open_spans(
+    gate: Gate, flow: str, start: datetime, hours: int, route: Route | None = None
+) -> list[tuple[datetime, datetime] | None]:
+    """For each of the next ``hours`` hours from ``start`` (on the hour), the part of it inside
+    the day's windows of goods hours (Chi Ma's 07:00 hour is open from 07:30), or None."""
+    tz = timezone.get_current_timezone()
+    first = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    windows: dict[date, list[tuple[datetime, datetime]]] = {}
+    out: list[tuple[datetime, datetime] | None] = []
+    for h in range(hours):
+        moment = first + timedelta(hours=h)
+        day = moment.date()
+        if day not in windows:
+            today = next(x for x in hours_on(gate, day, route=route) if x.flow == flow)
+            windows[day] = today.intervals(day)
+        parts = [
+            (max(a, moment), min(b, moment + HOUR))
+            for a, b in windows[day]
+            if max(a, moment) < min(b, moment + HOUR)
+        ]
+        out.append((parts[0][0], parts[-1][1]) if parts else None)
+    return out
+
+
 def hourly_capacity(
     gate: Gate, flow: str, start: datetime, hours: int, route: Route | None = None
 ) -> list[int]:
     """Trucks per hour the gate (or the route, where it has its own plans) clears in each of the
-    next ``hours`` hours, within the day's goods hours; 0 when closed."""
+    next ``hours`` hours, within the day's windows of goods hours (an hour partly open clears
+    its share); 0 when closed."""
     tz = timezone.get_current_timezone()
     first = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
     last = first + timedelta(hours=hours)
@@ -63,27 +89,16 @@ def hourly_capacity(
     if not plans:
         plans = list(candidates.filter(route__isnull=True).order_by("effective_from"))
     starts = [p.effective_from for p in plans]
-    windows: dict[date, tuple[datetime, datetime] | None] = {}
     out: list[int] = []
-    for h in range(hours):
-        moment = first + timedelta(hours=h)
-        day = moment.date()
-        if day not in windows:
-            today = next(x for x in hours_on(gate, day, route=route) if x.flow == flow)
-            if today.opens is None or today.closes is None:
-                windows[day] = None
-            else:
-                opens = datetime.combine(day, today.opens, tz)
-                closes = datetime.combine(day, today.closes, tz)
-                if closes <= opens:
-                    closes += timedelta(days=1)
-                windows[day] = (opens, closes)
-        window = windows[day]
-        index = bisect_right(starts, moment) - 1
-        if window is None or not window[0] <= moment < window[1] or index < 0:
+    for h, span in enumerate(open_spans(gate, flow, first, hours, route)):
+        index = bisect_right(starts, first + timedelta(hours=h)) - 1
+        if index < 0 or span is None:
             out.append(0)
         else:
-            out.append(plans[index].trucks_per_hour)
+            # An hour the gate is open for only part of (Chi Ma opens at 07:30) clears that
+            # share of the hourly capacity.
+            share = min((span[1] - span[0]).total_seconds(), 3600.0) / 3600
+            out.append(int(plans[index].trucks_per_hour * share))
     return out
 
 

@@ -252,7 +252,24 @@ class HoursException(Sourced):
     pre_registered_only = models.BooleanField(
         _("pre-registered goods only"),
         default=False,
-        help_text=_("Only trucks booked before the notice was published may cross."),
+        help_text=_("Only trucks declared or booked by the registration deadline may cross."),
+    )
+    registered_by = models.DateTimeField(
+        _("registered by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Pre-registered goods only: trucks declared or booked before this moment may cross "
+            "(by default the start of the notice's first day). Empty on notices published before "
+            "deadlines were kept: their publication time."
+        ),
+    )
+    notice = models.CharField(
+        _("notice"),
+        max_length=24,
+        blank=True,
+        db_index=True,
+        help_text=_("The notice this row belongs to: one notice covers days and windows."),
     )
     reason = models.CharField(_("reason"), max_length=300)
     wait_at = models.CharField(
@@ -290,6 +307,15 @@ class HoursException(Sourced):
 
     def __str__(self) -> str:
         return f"{self.gate} {self.date}: {self.reason}"
+
+    @property
+    def registration_deadline(self) -> datetime.datetime:
+        """Trucks declared or booked before this moment may cross on a pre-registered day: the
+        deadline given, and never before the notice was published (what was registered before
+        a notice came out is pre-registered)."""
+        if self.registered_by is None:
+            return self.published_at
+        return max(self.registered_by, self.published_at)
 
 
 class CapacityPlan(Sourced):

@@ -39,6 +39,12 @@ def reference_data() -> dict[str, Any]:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
+def _windows(row: dict[str, Any]) -> list[tuple[time, time]]:
+    """A row's windows: ``windows`` ([["07:30", "11:00"], ...]) or one ``opens``/``closes``."""
+    pairs = row.get("windows") or [[row["opens"], row["closes"]]]
+    return [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in pairs]
+
+
 @transaction.atomic
 def load_gates(sync: ReferenceSync | None = None) -> Counter[str]:
     data = reference_data()
@@ -97,64 +103,87 @@ def load_gates(sync: ReferenceSync | None = None) -> Counter[str]:
     for row in data["working_hours"]:
         for flow in row["flows"]:
             for weekday in row["weekdays"]:
+                for opens, closes in _windows(row):
+                    sync.row(
+                        WorkingHours,
+                        {
+                            "gate": gates[row["gate"]],
+                            "route": routes[row["route"]] if row.get("route") else None,
+                            "flow": flow,
+                            "weekday": weekday,
+                            "valid_from": date.fromisoformat(row["valid_from"]),
+                            "opens": opens,
+                        },
+                        {
+                            "closes": closes,
+                            "valid_until": date.fromisoformat(row["valid_until"])
+                            if row["valid_until"]
+                            else None,
+                            "source": row["source"],
+                        },
+                    )
+    for row in data["foreign_hours"]:
+        for weekday in row["weekdays"]:
+            for opens, closes in _windows(row):
                 sync.row(
-                    WorkingHours,
+                    ForeignHours,
                     {
-                        "gate": gates[row["gate"]],
-                        "route": None,
-                        "flow": flow,
+                        "foreign_gate": foreign[row["foreign_gate"]],
                         "weekday": weekday,
                         "valid_from": date.fromisoformat(row["valid_from"]),
+                        "opens": opens,
                     },
                     {
-                        "opens": time.fromisoformat(row["opens"]),
-                        "closes": time.fromisoformat(row["closes"]),
+                        "closes": closes,
+                        "time_zone": row["time_zone"],
                         "valid_until": date.fromisoformat(row["valid_until"])
                         if row["valid_until"]
                         else None,
                         "source": row["source"],
                     },
                 )
-    for row in data["foreign_hours"]:
-        for weekday in row["weekdays"]:
-            sync.row(
-                ForeignHours,
-                {
-                    "foreign_gate": foreign[row["foreign_gate"]],
-                    "weekday": weekday,
-                    "valid_from": date.fromisoformat(row["valid_from"]),
-                },
-                {
-                    "opens": time.fromisoformat(row["opens"]),
-                    "closes": time.fromisoformat(row["closes"]),
-                    "time_zone": row["time_zone"],
-                    "valid_until": date.fromisoformat(row["valid_until"])
-                    if row["valid_until"]
-                    else None,
-                    "source": row["source"],
-                },
-            )
+    zone = ZoneInfo(LOCAL)
     for row in data["hours_exceptions"]["notices"]:
         first, last = date.fromisoformat(row["first"]), date.fromisoformat(row["last"])
-        for offset in range((last - first).days + 1):
-            sync.row(
-                HoursException,
-                {
-                    "gate": gates[row["gate"]],
-                    "route": routes.get(row["route"]) if row["route"] else None,
-                    "flow": row["flow"],
-                    "date": first + timedelta(days=offset),
-                },
-                {
-                    "closed": row["kind"] == "closed",
-                    "pre_registered_only": row["kind"] == "pre_registered",
-                    "reason": row["reason"],
-                    # Published before the day began: bookings made before that count as
-                    # registered (the notices' own publication dates are not in the sources).
-                    "published_at": datetime.combine(first, time(0), tzinfo=ZoneInfo(LOCAL)),
-                    "source": row["source"],
-                },
+        published = (
+            datetime.fromisoformat(row["published"])
+            if row.get("published")
+            else datetime.combine(first, time(0), tzinfo=zone)
+        )
+        # Pre-registered goods only: registered by the end of the day given, else by the start
+        # of the notice's first day.
+        deadline = None
+        if row["kind"] == "pre_registered":
+            by = row.get("registered_by")
+            deadline = datetime.combine(
+                date.fromisoformat(by) + timedelta(days=1) if by else first, time(0), tzinfo=zone
             )
+        windows: list[tuple[time | None, time | None]] = (
+            list(_windows(row)) if row.get("windows") else [(None, None)]
+        )
+        for offset in range((last - first).days + 1):
+            for start, end in windows:
+                sync.row(
+                    HoursException,
+                    {
+                        "gate": gates[row["gate"]],
+                        "route": routes.get(row["route"]) if row["route"] else None,
+                        "flow": row["flow"],
+                        "date": first + timedelta(days=offset),
+                        "opens": start,
+                    },
+                    {
+                        "closes": end,
+                        "closed": row["kind"] == "closed",
+                        "pre_registered_only": row["kind"] == "pre_registered",
+                        "registered_by": deadline,
+                        "reason": row["reason"],
+                        "wait_at": row.get("wait_at", ""),
+                        "notice": row.get("notice", ""),
+                        "published_at": published,
+                        "source": row["source"],
+                    },
+                )
     for row in data["capacity_plans"]:
         sync.row(
             CapacityPlan,

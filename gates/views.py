@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -19,7 +20,7 @@ from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates import policy as rules
 from gates import services
 from gates.choices import Flow, Weekday
-from gates.models import Gate, HoursException, WorkingHours
+from gates.models import Gate, HoursException, Route, WorkingHours
 from gates.services import gates_with_hours, holidays_between, hours_on
 
 
@@ -59,25 +60,30 @@ def _hours_context(
     action: str = "",
     values: Any = None,
     error: DomainError | None = None,
+    route: Route | None = None,
 ) -> dict[str, Any]:
     today = timezone.localdate()
     weekly = list(
-        WorkingHours.objects.filter(gate=gate, route__isnull=True)
+        WorkingHours.objects.filter(gate=gate, route=route)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .order_by("flow", "valid_from", "weekday")
+        .order_by("flow", "valid_from", "weekday", "opens")
     )
-    in_force: dict[str, dict[int, WorkingHours]] = {}
-    coming: list[WorkingHours] = []
+    newest: dict[str, date] = {}
     for row in weekly:
         if row.valid_from <= today:
-            in_force.setdefault(row.flow, {})[row.weekday] = row
-        else:
+            newest[row.flow] = max(newest.get(row.flow, row.valid_from), row.valid_from)
+    in_force: dict[str, dict[int, list[WorkingHours]]] = {}
+    coming: list[WorkingHours] = []
+    for row in weekly:
+        if row.valid_from > today:
             coming.append(row)
+        elif row.valid_from == newest.get(row.flow):
+            in_force.setdefault(row.flow, {}).setdefault(row.weekday, []).append(row)
 
     def cell(flow: str, weekday: int) -> str:
-        row = in_force.get(flow, {}).get(weekday)
-        if row is not None:
-            return f"{row.opens:%H:%M}–{row.closes:%H:%M}"
+        rows = in_force.get(flow, {}).get(weekday)
+        if rows:
+            return ", ".join(f"{r.opens:%H:%M}–{r.closes:%H:%M}" for r in rows)
         return str(_("closed") if in_force.get(flow) else _("not published"))
 
     table = [
@@ -89,22 +95,27 @@ def _hours_context(
     fields = error.fields if error is not None and action == "week" else {}
     week_rows = []
     for weekday, label in Weekday.choices:
-        row = in_force.get(flow, {}).get(weekday)
+        rows = in_force.get(flow, {}).get(weekday, [])
+        shown = [(f"{r.opens:%H:%M}", f"{r.closes:%H:%M}") for r in rows] + [("", "")] * 2
         week_rows.append(
             {
                 "weekday": weekday,
                 "label": label,
-                "opens": typed.get(f"opens-{weekday}", "")
-                if typed is not None
-                else (f"{row.opens:%H:%M}" if row else ""),
-                "closes": typed.get(f"closes-{weekday}", "")
-                if typed is not None
-                else (f"{row.closes:%H:%M}" if row else ""),
+                "windows": [
+                    (
+                        typed.get(f"opens{suffix}-{weekday}", "") if typed else shown[n][0],
+                        typed.get(f"closes{suffix}-{weekday}", "") if typed else shown[n][1],
+                        suffix,
+                    )
+                    for n, suffix in enumerate(("", "_2"))
+                ],
                 "errors": fields.get(f"opens-{weekday}", []),
             }
         )
     return {
         "gate": gate,
+        "route": route,
+        "routes": Route.objects.filter(gate=gate, is_active=True).order_by("code"),
         "gates": Gate.objects.filter(is_active=True, mode="road"),
         "flow_labels": [label for _code, label in Flow.choices],
         "flow_choices": Flow.choices,
@@ -112,9 +123,9 @@ def _hours_context(
         "week_rows": week_rows,
         "week_flow": flow,
         "coming": coming,
-        "exceptions": HoursException.objects.filter(gate=gate, date__gte=today).order_by(
-            "date", "flow"
-        ),
+        "exceptions": HoursException.objects.filter(gate=gate, date__gte=today)
+        .select_related("route")
+        .order_by("date", "route_id", "flow", "opens"),
         "today": today,
         "action": action,
         "values": values,
@@ -136,7 +147,11 @@ def hours(request: HttpRequest, code: str = "") -> HttpResponse:
     gate = gates.filter(code=code).first() if code else gates.first()
     if gate is None:
         return _refuse(request, 404, _("No such gate."))
-    return render(request, "gates/hours.html", _hours_context(request, gate))
+    road = request.GET.get("route", "")
+    route = Route.objects.filter(gate=gate, code=road).first() if road else None
+    if road and route is None:
+        return _refuse(request, 404, _("No such road at this gate."))
+    return render(request, "gates/hours.html", _hours_context(request, gate, route=route))
 
 
 @login_required
@@ -154,8 +169,11 @@ def hours_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
                 data=services.WeekInput(
                     flow=post.get("flow", ""),
                     valid_from=post.get("valid_from", ""),
+                    route=post.get("route", ""),
                     opens=[post.get(f"opens-{d}", "") for d in range(7)],
                     closes=[post.get(f"closes-{d}", "") for d in range(7)],
+                    opens_2=[post.get(f"opens_2-{d}", "") for d in range(7)],
+                    closes_2=[post.get(f"closes_2-{d}", "") for d in range(7)],
                     source=post.get("source", ""),
                 ),
             )
@@ -175,6 +193,12 @@ def hours_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
                     last_day=post.get("last_day", ""),
                     pre_registered_only=post.get("pre_registered_only") == "on",
                     wait_at=post.get("wait_at", ""),
+                    route=post.get("route", ""),
+                    windows=[
+                        (post.get("opens", ""), post.get("closes", "")),
+                        (post.get("opens_2", ""), post.get("closes_2", "")),
+                    ],
+                    registered_by=post.get("registered_by", ""),
                 ),
             )
             message = _("Change of hours published.")
@@ -191,6 +215,10 @@ def hours_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
         gate = Gate.objects.filter(code=code).first()
         if gate is None or (exc.status in (403, 404) and not exc.fields):
             return _refuse(request, exc.status, exc.message)
-        context = _hours_context(request, gate, action=action, values=post, error=exc)
+        road = Route.objects.filter(gate=gate, code=post.get("route", "")).first()
+        context = _hours_context(request, gate, action=action, values=post, error=exc, route=road)
         return render(request, "gates/hours.html", context, status=exc.status)
-    return redirect_after_change(request, reverse("gates:hours-gate", args=[code]), message)
+    target = reverse("gates:hours-gate", args=[code])
+    if action == "week" and post.get("route"):
+        target += "?" + urlencode({"route": post.get("route")})
+    return redirect_after_change(request, target, message)

@@ -10,6 +10,7 @@ is compared with each flow's trucks; the engine has no shared yards).
 from __future__ import annotations
 
 import copy
+import math
 import zlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,10 @@ MIN_DAYS, MAX_DAYS = 3, 14
 #: Hours a truck sent to Chi Ma instead takes to get there (inferred: about 100 km by road).
 CHI_MA_TRANSIT_HOURS = 3.0
 DIVERT_TO = ("chi-ma", "rail")
+#: Truck loads a day the railway through Đồng Đăng takes: inferred, no capacity is published.
+#: Đồng Đăng station handled over 400,000 t in Jan–Oct 2021 (haiquanonline.com.vn), about
+#: 1,300 t a day, some 53 loads of 25 t; ×1.15 for a demonstrated peak, as the road plans.
+RAIL_TRUCKLOADS_PER_DAY = 60
 VND_PER_USD = planning.VND_PER_USD
 NOT_ARRIVED = (TruckState.DECLARED, TruckState.ADMITTED)
 
@@ -310,8 +315,8 @@ def live_scenario(start: datetime, horizon_days: int) -> dict[str, Any]:
                 .order_by("planned_arrival", "pk")
             )
             if not any(capacity):
-                # A road that publishes no capacity in these days (Chi Ma has no hours in the
-                # shipped data): its trucks could only wait and spoil, whatever the policy.
+                # A road that publishes no capacity in these days (an auxiliary gate without
+                # hours): its trucks could only wait and spoil, whatever the policy.
                 # They are left out and counted, not blamed on the policies.
                 if live:
                     left_out[gid] = len(live)
@@ -466,6 +471,20 @@ def apply(spec: Spec, baseline: dict[str, Any]) -> dict[str, Any]:
         for h in range(max(0, int(low)), min(hours, int(high))):
             per_hour[h] = int(per_hour[h] * change.percent / 100 + 0.5)
         gate["capacity"] = _segments(per_hour)
+    # What each target can still take, day by day (diversions stop at it and are counted): Chi
+    # Ma's capacity that day less its own trucks ready that day; the railway's daily loads.
+    days = max(1, math.ceil(hours / 24))
+    room: dict[str, list[int]] = {"rail": [RAIL_TRUCKLOADS_PER_DAY] * days}
+    for flow in Flow.values:
+        target = f"chi-ma/{flow}"
+        if target in gates:
+            per_hour = _hourly(gates[target]["capacity"], hours)
+            left = [sum(per_hour[d * 24 : (d + 1) * 24]) for d in range(days)]
+            for truck in doc["trucks"]:
+                if truck["gate"] == target:
+                    day = min(days - 1, int(truck["ready_hour"] // 24))
+                    left[day] -= 1
+            room[target] = left
     kept = []
     for truck in doc["trucks"]:
         drop = False
@@ -476,19 +495,21 @@ def apply(spec: Spec, baseline: dict[str, Any]) -> dict[str, Any]:
                 and low <= truck["ready_hour"] < high
                 and _share(truck["id"], d.percent)
             ):
-                target = f"chi-ma/{d.flow}"
-                if d.to == "rail":
+                target = f"chi-ma/{d.flow}" if d.to == "chi-ma" else "rail"
+                ready = truck["ready_hour"] + (CHI_MA_TRANSIT_HOURS if d.to == "chi-ma" else 0)
+                day = min(days - 1, int(min(ready, hours - 0.001) // 24))
+                if target not in room or room[target][day] <= 0:
+                    # No capacity left there that day (or none published): the truck stays
+                    # where it was, and is counted.
+                    notes["not_diverted"] = notes.get("not_diverted", 0) + 1
+                elif d.to == "rail":
+                    room[target][day] -= 1
                     drop = True
                     notes["sent_by_rail"] += 1
-                elif target not in gates:
-                    # Chi Ma publishes no capacity in these days (the form refuses this; the
-                    # capacity may have changed since): the truck stays where it was.
-                    notes["not_diverted"] = notes.get("not_diverted", 0) + 1
                 else:
+                    room[target][day] -= 1
                     truck["gate"] = target
-                    truck["ready_hour"] = min(
-                        truck["ready_hour"] + CHI_MA_TRANSIT_HOURS, hours - 0.001
-                    )
+                    truck["ready_hour"] = min(ready, hours - 0.001)
                     notes["diverted_to_chi_ma"] += 1
                 break
         for s in spec.stop_perishables:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -43,20 +43,20 @@ def due_at(*, gate: Gate, flow: str, start: datetime, kind: str) -> datetime | N
         if not today.published:
             span = timedelta(hours=limit.amount)
             return start + (span * 24 if limit.unit == LimitUnit.WORKING_DAYS else span)
-        if today.opens is not None and today.closes is not None:
-            opens = datetime.combine(day, today.opens, tz)
-            closes = datetime.combine(day, today.closes, tz)
-            if today.closes <= today.opens or today.closes == time(0, 0):
-                closes += timedelta(days=1)
+        counted = False
+        for opens, closes in today.intervals(day):
             begin = max(opens, local)
-            if begin < closes:
-                if limit.unit == LimitUnit.WORKING_HOURS:
-                    if begin + remaining <= closes:
-                        return begin + remaining
-                    remaining -= closes - begin
-                else:
-                    days_left -= 1
-                    if days_left == 0:
-                        return closes
+            if begin >= closes:
+                continue
+            if limit.unit == LimitUnit.WORKING_HOURS:
+                if begin + remaining <= closes:
+                    return begin + remaining
+                remaining -= closes - begin
+            elif not counted:
+                counted = True
+                days_left -= 1
+            if limit.unit != LimitUnit.WORKING_HOURS and days_left == 0:
+                last = today.intervals(day)[-1][1]
+                return last
         day += timedelta(days=1)
     return None

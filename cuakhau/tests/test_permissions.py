@@ -218,6 +218,30 @@ def _receipt(world: World, declaration: Declaration) -> str:
 ENDPOINTS = {
     "gates list": Endpoint("get", lambda w, d: "/api/v1/gates/", EVERYONE),
     "gate detail": Endpoint("get", lambda w, d: "/api/v1/gates/huu-nghi/", EVERYONE),
+    "gate hours on a day": Endpoint(
+        "get", lambda w, d: "/api/v1/gates/chi-ma/hours/?route=", EVERYONE
+    ),
+    "gate hours publish": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/gates/chi-ma/hours/",
+        {"board"},
+        lambda w, p: {
+            "flow": "exit",
+            "valid_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "windows": [[["07:30", "11:00"], ["13:30", "17:00"]]] * 7,
+            "source": "matrix",
+        },
+    ),
+    "gate notice publish": Endpoint(
+        "post",
+        lambda w, d: "/api/v1/gates/chi-ma/notices/",
+        {"board"},
+        lambda w, p: {
+            "day": (timezone.localdate() + timedelta(days=3)).isoformat(),
+            "closed": True,
+            "reason": "matrix",
+        },
+    ),
     "commodities": Endpoint("get", lambda w, d: "/api/v1/commodities/", EVERYONE),
     "commodity": Endpoint("get", lambda w, d: "/api/v1/commodities/durian/", EVERYONE),
     "procedure codes": Endpoint("get", lambda w, d: "/api/v1/procedure-codes/", EVERYONE),
@@ -545,6 +569,8 @@ def test_every_api_route_is_in_the_matrix() -> None:
     covered = {
         "^gates/$",
         "^gates/(?P<code>[^/.]+)/$",
+        "^gates/(?P<code>[^/.]+)/hours/$",
+        "^gates/(?P<code>[^/.]+)/notices/$",
         "^commodities/$",
         "^commodities/(?P<code>[^/.]+)/$",
         "^procedure-codes/$",

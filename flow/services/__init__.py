@@ -69,7 +69,7 @@ from flow.services.common import (
     SYSTEM,
     log,
 )
-from flow.services.driver import NextTrip, next_trip, open_trips
+from flow.services.driver import NextTrip, next_trip, open_trips, trip_yards
 from flow.services.handover import Overstay, overstays
 from flow.services.no_shows import (
     _no_show_message,
@@ -181,6 +181,7 @@ __all__ = [
     "settings_row",
     "slot_for",
     "sweep_no_shows",
+    "trip_yards",
     "withdrawal_counts",
     "yard_status",
 ]

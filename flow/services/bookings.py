@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,6 +65,9 @@ class SlotOffer:
     capacity: int
     free: int
     held: bool
+    #: The part of the hour inside the gate's windows (Chi Ma's 07:00 slot opens at 07:30).
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
 
 
 def offers(*, declaration: Declaration, days: int | None = None) -> list[SlotOffer]:
@@ -73,6 +76,9 @@ def offers(*, declaration: Declaration, days: int | None = None) -> list[SlotOff
     start = _hour(timezone.now()) + timedelta(hours=1)
     hours = days * 24
     capacity = planning.hourly_capacity(
+        declaration.gate, declaration.flow, start, hours, route=declaration.route
+    )
+    spans = planning.open_spans(
         declaration.gate, declaration.flow, start, hours, route=declaration.route
     )
     existing = {
@@ -86,11 +92,12 @@ def offers(*, declaration: Declaration, days: int | None = None) -> list[SlotOff
         )
     }
     held = _held_days(declaration.gate, declaration.flow)
+    days_ahead = sorted({timezone.localdate(start + timedelta(hours=h)) for h in range(hours)})
+    noticed = pre_registered_days(declaration.gate, declaration.flow, days_ahead, declaration.route)
+    # A pre-registered day is held for the others; a trip registered in time may still come.
+    held -= noticed - _held_by_forecast(declaration.gate, declaration.flow)
     held |= pre_registered_days(
-        declaration.gate,
-        declaration.flow,
-        sorted({timezone.localdate(start + timedelta(hours=h)) for h in range(hours)}),
-        declaration.route,
+        declaration.gate, declaration.flow, days_ahead, declaration.route, declaration
     )
     green = declaration.perishable
     out = []
@@ -104,7 +111,17 @@ def offers(*, declaration: Declaration, days: int | None = None) -> list[SlotOff
         else:
             g, w = _quotas(cap)
             free = cap - w if green else cap - w - g
-        out.append(SlotOffer(moment, cap, free, timezone.localdate(moment) in held))
+        span = spans[h]
+        out.append(
+            SlotOffer(
+                moment,
+                cap,
+                free,
+                timezone.localdate(moment) in held,
+                opens_at=span[0] if span else None,
+                closes_at=span[1] if span else None,
+            )
+        )
     return out
 
 
@@ -113,6 +130,16 @@ def _held_days(gate: Gate, flow: str) -> set[date]:
         AdmissionDecision.objects.filter(
             gate=gate, flow=flow, status=AdmissionStatus.HELD, day__gte=timezone.localdate()
         ).values_list("day", flat=True)
+    )
+
+
+def _held_by_forecast(gate: Gate, flow: str) -> set[date]:
+    """Held days the yard forecast (or the board) holds, whatever notices say."""
+    return set(
+        AdmissionDecision.objects.filter(gate=gate, flow=flow, status=AdmissionStatus.HELD)
+        .filter(day__gte=timezone.localdate())
+        .filter(Q(probability_full__gte=0.5) | Q(overridden_by__isnull=False))
+        .values_list("day", flat=True)
     )
 
 
@@ -158,13 +185,14 @@ def _check_start(starts_at: datetime | None, declaration: Declaration) -> dateti
             _("Slots can be booked at most %d days ahead.") % horizon,
             fields={"starts_at": [_("Choose a slot within %d days.") % horizon]},
         )
+    refuse_new_booking(declaration, starts_at)
     decision = AdmissionDecision.objects.filter(
         gate=declaration.gate,
         flow=declaration.flow,
         day=timezone.localdate(starts_at),
         status=AdmissionStatus.HELD,
     ).first()
-    if decision is not None:
+    if decision is not None and not _noticed_only(decision, declaration):
         when = (
             decision.earliest_open_day.strftime("%d/%m/%Y")
             if decision.earliest_open_day
@@ -183,8 +211,17 @@ def _check_start(starts_at: datetime | None, declaration: Declaration) -> dateti
             code="held_at_origin",
             fields={"starts_at": [_("Choose a day from %s.") % when]},
         )
-    refuse_new_booking(declaration, starts_at)
     return starts_at
+
+
+def _noticed_only(decision: AdmissionDecision, declaration: Declaration) -> bool:
+    """A day held only for a pre-registered notice (not by the forecast or the board) still takes
+    the trips registered in time (``refuse_new_booking`` has let this one through)."""
+    if decision.overridden or decision.probability_full >= 0.5:
+        return False
+    return bool(
+        pre_registered_days(declaration.gate, declaration.flow, [decision.day], declaration.route)
+    )
 
 
 def _take(slot: Slot, lane: str) -> None:

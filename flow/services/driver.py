@@ -13,6 +13,7 @@ from accounts.scoping import Action
 from flow import planning
 from flow.choices import AdmissionStatus, BookingStatus
 from flow.models import AdmissionDecision, Booking, YardVisit
+from gates.choices import YardKind
 from gates.models import Yard
 from shipments.choices import TruckState
 from shipments.models import Declaration
@@ -44,7 +45,7 @@ class NextTrip:
     #: When the gate's yard is forecast full on the planned day: the earliest day with room.
     hold_day: date | None = None
     held: bool = False
-    #: Where to go: the gate's yards (of the trip's route when it has one).
+    #: Where to go: the yard of the trip's own road (the gate's own yard on its own road).
     yards: list[Yard] = field(default_factory=list)
     later: list[Declaration] = field(default_factory=list)
 
@@ -65,6 +66,14 @@ def open_trips(user: User) -> list[Declaration]:
     )
 
 
+def trip_yards(trip: Declaration) -> list[Yard]:
+    """The yards a trip goes to: its road's own yards, else the gate's own (the yards of the
+    other roads and the holding areas are not where it goes; a notice names where to wait)."""
+    yards = Yard.objects.filter(gate=trip.gate).exclude(kind=YardKind.HOLDING_AREA)
+    own = list(yards.filter(route_id=trip.route_id)) if trip.route_id is not None else []
+    return own or list(yards.filter(route__isnull=True))
+
+
 def next_trip(user: User, now: datetime | None = None) -> NextTrip | None:
     """The one trip the driver should think about now, with the facts to act on it."""
     trips = open_trips(user)
@@ -73,11 +82,7 @@ def next_trip(user: User, now: datetime | None = None) -> NextTrip | None:
     now = now or timezone.now()
     trip, later = trips[0], trips[1:]
     found = NextTrip(declaration=trip, step=str(trip.state), later=later)
-    yards = Yard.objects.filter(gate=trip.gate)
-    if trip.route_id is not None:
-        on_route = yards.filter(route=trip.route)
-        yards = on_route if on_route.exists() else yards
-    found.yards = list(yards)
+    found.yards = trip_yards(trip)
     found.booking = (
         Booking.objects.filter(declaration=trip, status=BookingStatus.ACTIVE)
         .select_related("slot")

@@ -3,13 +3,15 @@ publishes it once (``gates.services.do_add_exception``), and flow acts on it eve
 
 * **Closed**: the day has no hours, so no slot is offered or booked and admission sees no
   capacity (``gates.services.hours_on``).
-* **Pre-registered goods only**: only trucks booked before the notice was published may cross.
-  New bookings and rebookings for those days are refused (:func:`refuse_new_booking`); a truck
-  arriving without such a booking is refused at the yard gate (:func:`guard_arrive`);
-  admission holds the day.
-* Either way every declarant and driver with a trip planned on those days and no booking from
-  before the notice is told at once, in their language, with the reason and where to wait
-  (:func:`on_notice`). The public board shows the notice.
+* **Pre-registered goods only**: only trucks declared or booked by the notice's registration
+  deadline (``HoursException.registered_by``; by default the start of its first day, so a notice
+  published a week ahead invites registration in between) may cross. Bookings for those days by
+  trucks registered later are refused naming the deadline (:func:`refuse_new_booking`); such a
+  truck arriving is refused at the yard gate (:func:`guard_arrive`); admission holds the day for
+  everyone else (:func:`pre_registered_days`).
+* Either way every declarant and driver with a trip planned on those days that is not
+  registered in time is told at once, in their language, with the reason, the deadline and where
+  to wait (:func:`on_notice`). The public board shows the notice.
 """
 
 from __future__ import annotations
@@ -46,14 +48,16 @@ def booked_before(declaration: Declaration, since: datetime) -> bool:
     ).exists()
 
 
+def registered_in_time(declaration: Declaration, deadline: datetime) -> bool:
+    """Whether the trip was declared, or booked, before a notice's registration deadline."""
+    return declaration.created_at < deadline or booked_before(declaration, deadline)
+
+
 def _pre_registered_message(hours: DayHours, gate: Gate, day: date) -> str:
-    message = _(
-        "%(gate)s takes only goods registered before the notice of %(since)s on %(day)s "
-        "(%(reason)s)."
-    ) % {
+    message = _("%(gate)s takes only goods registered by %(deadline)s on %(day)s (%(reason)s).") % {
         "gate": gate.name,
-        "since": timezone.localtime(hours.pre_registered_since).strftime("%d/%m/%Y %H:%M")
-        if hours.pre_registered_since
+        "deadline": timezone.localtime(hours.registered_by).strftime("%d/%m/%Y %H:%M")
+        if hours.registered_by
         else "",
         "day": day.strftime("%d/%m/%Y"),
         "reason": hours.reason,
@@ -64,10 +68,13 @@ def _pre_registered_message(hours: DayHours, gate: Gate, day: date) -> str:
 
 
 def refuse_new_booking(declaration: Declaration, starts_at: datetime) -> None:
-    """A booking made now for a day open to pre-registered goods only is refused."""
+    """A booking for a day open to pre-registered goods only is refused to a trip declared after
+    the notice's registration deadline, once the deadline has passed; before it, booking is
+    what registers the truck."""
     day = timezone.localdate(starts_at)
     hours = day_hours(declaration.gate, declaration.flow, day, declaration.route)
-    if hours.pre_registered_since is None:
+    deadline = hours.registered_by
+    if deadline is None or timezone.now() < deadline or registered_in_time(declaration, deadline):
         return
     raise Conflict(
         _pre_registered_message(hours, declaration.gate, day),
@@ -77,10 +84,25 @@ def refuse_new_booking(declaration: Declaration, starts_at: datetime) -> None:
 
 
 def pre_registered_days(
-    gate: Gate, flow: str, days: list[date], route: Route | None = None
+    gate: Gate,
+    flow: str,
+    days: list[date],
+    route: Route | None = None,
+    declaration: Declaration | None = None,
 ) -> set[date]:
-    """The days open to pre-registered goods only: admission holds them, slots are not offered."""
-    return {d for d in days if day_hours(gate, flow, d, route).pre_registered_since is not None}
+    """The days open to pre-registered goods only: admission holds them. With ``declaration``:
+    only those it may not cross on (it was not registered by the deadline, which has passed)."""
+    now = timezone.now()
+    out = set()
+    for d in days:
+        deadline = day_hours(gate, flow, d, route).registered_by
+        if deadline is None:
+            continue
+        if declaration is None or (
+            now >= deadline and not registered_in_time(declaration, deadline)
+        ):
+            out.add(d)
+    return out
 
 
 def guard_arrive(declaration: Declaration, move: Any, actor: User | None) -> None:
@@ -89,8 +111,8 @@ def guard_arrive(declaration: Declaration, move: Any, actor: User | None) -> Non
     now = timezone.now()
     day = timezone.localdate(now)
     hours = day_hours(declaration.gate, declaration.flow, day, declaration.route)
-    since = hours.pre_registered_since
-    if since is None or booked_before(declaration, since):
+    deadline = hours.registered_by
+    if deadline is None or registered_in_time(declaration, deadline):
         return
     raise Conflict(
         _pre_registered_message(hours, declaration.gate, day), code="pre_registered_only"
@@ -105,7 +127,7 @@ def on_notice(rows: list[HoursException]) -> int:
     first = rows[0]
     board.forget(first.gate.code)
     tz = timezone.get_current_timezone()
-    days = sorted(r.date for r in rows)
+    days = sorted({r.date for r in rows})
     start = datetime.combine(days[0], datetime.min.time(), tz)
     end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
     # Trips planned on those days, and trips booked into them.
@@ -126,11 +148,14 @@ def on_notice(rows: list[HoursException]) -> int:
     )
     if first.flow:
         trips = trips.filter(flow=first.flow)
+    if first.route_id is not None:
+        # A notice for one road concerns the trips on that road.
+        trips = trips.filter(route_id=first.route_id)
     told = 0
     for trip in trips:
-        if not first.closed and booked_before(trip, first.published_at):
+        if first.pre_registered_only and registered_in_time(trip, first.registration_deadline):
             continue
-        compose = _notice_message(trip, first, days)
+        compose = _notice_message(trip, rows, days)
         notifications.notify(
             recipients=notifications.declarants_of(trip),
             kind="flow.notice",
@@ -145,8 +170,13 @@ def on_notice(rows: list[HoursException]) -> int:
 
 
 def _notice_message(
-    trip: Declaration, notice: HoursException, days: list[date]
+    trip: Declaration, rows: list[HoursException], days: list[date]
 ) -> notifications.Compose:
+    notice = rows[0]
+    windows = ", ".join(
+        sorted({f"{r.opens:%H:%M}–{r.closes:%H:%M}" for r in rows if r.opens and r.closes})
+    )
+
     def compose() -> tuple[str, str]:
         values = {
             "gate": trip.gate.name,
@@ -154,16 +184,24 @@ def _notice_message(
             "first": days[0].strftime("%d/%m/%Y"),
             "last": days[-1].strftime("%d/%m/%Y"),
             "reason": notice.reason,
+            "windows": windows,
+            "deadline": timezone.localtime(notice.registration_deadline).strftime("%d/%m/%Y %H:%M"),
         }
         if notice.closed:
             body = _(
                 "%(gate)s is closed from %(first)s to %(last)s (%(reason)s). Keep truck "
                 "%(plate)s at origin."
             )
+        elif notice.pre_registered_only:
+            body = _(
+                "From %(first)s to %(last)s %(gate)s takes only goods of trucks declared or "
+                "booked by %(deadline)s (%(reason)s). Truck %(plate)s is not registered in "
+                "time: keep it at origin."
+            )
         else:
             body = _(
-                "%(gate)s takes only goods registered before this notice from %(first)s to "
-                "%(last)s (%(reason)s). Truck %(plate)s is not registered: keep it at origin."
+                "From %(first)s to %(last)s %(gate)s clears goods only %(windows)s "
+                "(%(reason)s). Check that truck %(plate)s comes inside those hours."
             )
         text = body % values
         if notice.wait_at:

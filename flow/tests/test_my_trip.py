@@ -66,6 +66,17 @@ def test_a_booked_trip_says_when_to_come(world: World) -> None:
     assert timezone.localtime(hour).strftime("%d/%m/%Y %H:%M") in html
 
 
+def test_the_driver_is_sent_to_the_trips_own_yard(world: World) -> None:
+    """A trip on Tân Thanh goes to Tân Thanh's yard; one on Hữu Nghị's own road to Hữu Nghị's,
+    not to all five yards and holding areas of the gate."""
+    tan_thanh = declare(world)
+    assert [y.code for y in services.trip_yards(tan_thanh)] == ["tan-thanh-yard"]
+    own_road = declare(world, route="", vehicle_plate="29C-100.09")
+    assert [y.code for y in services.trip_yards(own_road)] == ["huu-nghi-yard"]
+    html = _page(world)
+    assert "Bãi xe Tân Thanh" in html and "Khu logistics Viettel" not in html
+
+
 def test_a_held_day_tells_the_driver_to_stay_at_origin_and_until_when(world: World) -> None:
     trip = declare(world)
     day = timezone.localtime(trip.planned_arrival).date()

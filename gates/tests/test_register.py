@@ -51,7 +51,15 @@ def test_reference_load_is_idempotent_and_sourced() -> None:
     assert Yard.objects.get(code="huu-nghi-yard").vehicle_capacity == 600
     # Unknown figures stay empty rather than invented.
     assert Yard.objects.get(code="chi-ma-yard").vehicle_capacity is None
-    assert not WorkingHours.objects.filter(gate__code="chi-ma").exists()
+    # Chi Ma, the main gate, has its published hours: two windows a day from 1 Dec 2023.
+    chi_ma = Gate.objects.get(code="chi-ma")
+    assert [(h.windows) for h in hours_on(chi_ma, date(2026, 11, 25), holidays_today=[])] == [
+        ((time(7, 30), time(11)), (time(13, 30), time(17))),
+    ] * 2
+    assert hours_on(chi_ma, date(2020, 5, 1), holidays_today=[])[0].windows == (
+        (time(7), time(17)),
+    )
+    assert Gate.objects.get(code="binh-nghi").foreign_gate.name_zh == "平而关"
     assert Gate.objects.get(code="dong-dang-rail").mode == "rail"
 
 
@@ -69,9 +77,10 @@ def test_capacity_is_what_the_gates_demonstrated_not_the_mean_traffic() -> None:
     load_gates()
     data = reference_data()
     observed = data["observed_daily_trucks"]
-    hours = 11  # 07:00–18:00, both sides open
     for plan in data["capacity_plans"]:
         key = plan["gate"] + (f"/{plan['route']}" if plan["route"] else "")
+        # 07:00–18:00 at Hữu Nghị; Chi Ma's two windows make 7 hours.
+        hours = 7 if plan["gate"] == "chi-ma" else 11
         per_day = plan["trucks_per_hour"] * hours
         mean = observed[key][plan["flow"]]
         assert 1.1 * mean <= per_day <= 2.2 * mean, (key, plan["flow"], per_day, mean)
@@ -124,11 +133,36 @@ def test_the_shipped_tet_notices() -> None:
     # 2024: closed 10–13 Feb, pre-registered goods only 14–17 Feb, open again on the 18th.
     assert not hours_on(gate, date(2024, 2, 12), holidays_today=[])[0].is_open
     pre = hours_on(gate, date(2024, 2, 15), holidays_today=[])[0]
-    assert pre.is_open and pre.pre_registered_since is not None
-    assert hours_on(gate, date(2024, 2, 18), holidays_today=[])[0].pre_registered_since is None
+    assert pre.is_open and pre.registered_by is not None
+    assert hours_on(gate, date(2024, 2, 18), holidays_today=[])[0].registered_by is None
     chi_ma = Gate.objects.get(code="chi-ma")
-    assert HoursException.objects.filter(gate=chi_ma, pre_registered_only=True).count() == 8
+    assert (
+        HoursException.objects.filter(
+            gate=chi_ma, pre_registered_only=True, date__year=2024
+        ).count()
+        == 8
+    )
     assert not hours_on(gate, date(2025, 1, 29), holidays_today=[])[0].is_open
+    # 2023: every Lạng Sơn road gate stopped 21–27 Jan.
+    for code in ("huu-nghi", "chi-ma", "na-nua", "binh-nghi", "na-hinh", "po-nhung"):
+        stopped = Gate.objects.get(code=code)
+        assert not hours_on(stopped, date(2023, 1, 24), holidays_today=[])[0].is_open, code
+    # 2026 (notice of 7 Feb): Hữu Nghị's freight roads closed 15–18 Feb, pre-registered only
+    # 19–23 Feb (registered by the end of the 18th); Chi Ma pre-registered only 15–23 Feb; Na
+    # Hình closed 15–23 Feb.
+    for road in [None, *gate.routes.all()]:
+        assert not hours_on(gate, date(2026, 2, 16), route=road, holidays_today=[])[0].is_open
+        tet = hours_on(gate, date(2026, 2, 20), route=road, holidays_today=[])[0]
+        assert tet.is_open and tet.registered_by is not None
+        assert timezone.localtime(tet.registered_by).date() == date(2026, 2, 19)
+    assert hours_on(chi_ma, date(2026, 2, 15), holidays_today=[])[0].pre_registered
+    assert not hours_on(chi_ma, date(2026, 2, 24), holidays_today=[])[0].pre_registered
+    na_hinh = Gate.objects.get(code="na-hinh")
+    assert HoursException.objects.filter(gate=na_hinh, date__year=2026, closed=True).count() == 9
+    # An hour-level suspension (16 Apr 2025): two windows, and where trucks wait.
+    suspended = hours_on(gate, date(2025, 4, 16), holidays_today=[])[0]
+    assert suspended.windows == ((time(9), time(12, 30)), (time(14), time(18)))
+    assert "Viettel" in suspended.wait_at
 
 
 def test_exception_beats_weekly_hours_and_holidays() -> None:

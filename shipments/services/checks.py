@@ -22,6 +22,7 @@ from cuakhau.errors import InvalidInput
 from cuakhau.numbers import NumberError, format_decimal, parse_decimal
 from gates.choices import Flow, TransportMode
 from gates.models import Gate, Route, TwoWayDelivery
+from gates.services import hours_on
 from shipments import policy as rules
 from shipments.choices import (
     FIXED_FLOW,
@@ -228,6 +229,50 @@ def _check_driver(actor: User, raw: Any, errors: _Errors) -> Driver | None:
     return driver
 
 
+#: Closures that make a planned arrival a mistake: a dated notice, a public holiday of a gate
+#: that closes on them, or the other side closed all day (a closed weekday is not: trucks plan
+#: to wait over a weekend).
+REFUSED_CLOSURES = frozenset({"notice", "holiday", "other_side"})
+
+
+def check_arrival_day(
+    *,
+    gate: Gate,
+    route: Route | None,
+    flow: str,
+    arrival: datetime,
+    registered_at: datetime,
+    errors: _Errors,
+) -> None:
+    """A planned arrival on a day the gate is closed by a notice or a holiday, or open to
+    pre-registered goods only when the trip was not registered by the deadline, is refused
+    naming the day and the reason (the declarant moves it; the board's notice says why)."""
+    day = timezone.localdate(arrival)
+    hours = next((h for h in hours_on(gate, day, route=route) if h.flow == flow), None)
+    if hours is None:
+        return
+    if not hours.is_open and hours.closed_by in REFUSED_CLOSURES:
+        errors.add(
+            "planned_arrival",
+            _("%(gate)s is closed on %(day)s (%(reason)s): choose another day.")
+            % {"gate": gate.name, "day": day.strftime("%d/%m/%Y"), "reason": hours.reason},
+        )
+    elif hours.registered_by is not None and registered_at >= hours.registered_by:
+        errors.add(
+            "planned_arrival",
+            _(
+                "On %(day)s %(gate)s takes only goods of trucks declared or booked by "
+                "%(deadline)s (%(reason)s): choose another day."
+            )
+            % {
+                "gate": gate.name,
+                "day": day.strftime("%d/%m/%Y"),
+                "deadline": timezone.localtime(hours.registered_by).strftime("%d/%m/%Y %H:%M"),
+                "reason": hours.reason,
+            },
+        )
+
+
 def _check_arrival(arrival: datetime | None, errors: _Errors) -> None:
     now = timezone.now()
     if arrival is None:
@@ -309,6 +354,15 @@ def check_declaration(*, actor: User, data: DeclarationInput) -> _CleanDeclarati
 
     arrival = data.planned_arrival
     _check_arrival(arrival, errors)
+    if gate is not None and arrival is not None and flow and "planned_arrival" not in errors.fields:
+        check_arrival_day(
+            gate=gate,
+            route=route,
+            flow=flow,
+            arrival=arrival,
+            registered_at=timezone.now(),
+            errors=errors,
+        )
 
     customs = _check_customs_declarations(actor, data, flow, errors)
 

@@ -37,6 +37,7 @@ from shipments.services.checks import (
     _check_lines,
     _CleanLine,
     _Errors,
+    check_arrival_day,
     check_declaration,
     check_two_way,
 )
@@ -254,6 +255,15 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         )
         if arrival is not None:
             _check_arrival(arrival, errors)
+            if "planned_arrival" not in errors.fields:
+                check_arrival_day(
+                    gate=declaration.gate,
+                    route=declaration.route,
+                    flow=declaration.flow,
+                    arrival=arrival,
+                    registered_at=declaration.created_at,
+                    errors=errors,
+                )
         if declaration.two_way and (lines is not None or arrival is not None):
             check_two_way(
                 declaration.route,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 from contextlib import redirect_stdout
-from datetime import date, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,13 +18,14 @@ from cuakhau.errors import InvalidInput, NotAllowed
 from cuakhau.testing import World, declare, walk_to
 from engine.cli import simulate
 from engine.scenario import parse_scenario
-from gates.models import CapacityPlan, WorkingHours
+from gates.models import CapacityPlan
 from notifications.dispatch import run_ready_tasks
 from shipments import services as shipments
 from shipments.choices import TruckState
 from whatif import services
 from whatif.models import RunStatus, WhatIfRun
 from whatif.scenario import (
+    RAIL_TRUCKLOADS_PER_DAY,
     CapacityChange,
     Diversion,
     Spec,
@@ -43,18 +44,9 @@ STEEL = [
 ]
 
 
-def _open_chi_ma(world: World) -> None:
-    """Chi Ma publishes no hours or capacity in the shipped data; a test gives it some."""
-    gate = world.gates["chi-ma"]
-    for weekday in range(7):
-        WorkingHours.objects.create(
-            gate=gate, flow="exit", weekday=weekday, opens=time(7), closes=time(18),
-            valid_from=date(2020, 1, 1), source="test",
-        )  # fmt: skip
-    CapacityPlan.objects.create(
-        gate=gate, flow="exit", trucks_per_hour=5,
-        effective_from=timezone.now() - timedelta(days=1), note="test",
-    )  # fmt: skip
+def _close_chi_ma(world: World) -> None:
+    """Chi Ma without capacity plans: it can take no diverted trucks (as before its plan)."""
+    CapacityPlan.objects.filter(gate=world.gates["chi-ma"]).delete()
 
 
 def _traffic(world: World) -> None:
@@ -85,9 +77,13 @@ def test_the_live_state_becomes_a_valid_scenario(world: World) -> None:
     assert [t["ready_hour"] for t in by_gate["huu-nghi/exit"]] == [0]
     assert scenario.n_trucks == 5
     assert doc["whatif"] == {"declared": 5, "forecast": 0, "left_out_no_capacity": {}}
-    # A truck at Chi Ma, which publishes no hours in the shipped data, is left out and counted.
+    # Chi Ma publishes its hours and capacity: a truck there is in the scenario. One at Na Hình,
+    # which publishes none, is left out and counted.
     declare(world, gate="chi-ma", route="", vehicle_plate="29C-801.09", lines=STEEL)
-    assert live_scenario(timezone.now(), 7)["whatif"]["left_out_no_capacity"] == {"chi-ma/exit": 1}
+    declare(world, gate="na-hinh", route="", vehicle_plate="29C-801.10", lines=STEEL)
+    doc = live_scenario(timezone.now(), 7)
+    assert doc["whatif"]["left_out_no_capacity"] == {"na-hinh/exit": 1}
+    assert [t["gate"] for t in doc["trucks"]].count("chi-ma/exit") == 1
 
 
 def test_the_changes_make_the_variant(world: World) -> None:
@@ -115,20 +111,6 @@ def test_the_changes_make_the_variant(world: World) -> None:
     )
     assert railed["whatif"]["sent_by_rail"] == 4
     assert {t["gate"] for t in railed["trucks"]} == {"huu-nghi/exit"}
-    assert (
-        apply(
-            Spec(
-                7,
-                diversions=[
-                    Diversion("tan-thanh", "exit", today, today + timedelta(days=6), 100, "chi-ma")
-                ],
-            ),
-            base,
-        )["whatif"]["not_diverted"]
-        == 4
-    )
-    _open_chi_ma(world)
-    base = live_scenario(timezone.now(), 7)
     chi_ma = apply(
         Spec(
             7,
@@ -143,6 +125,21 @@ def test_the_changes_make_the_variant(world: World) -> None:
     no_fruit = apply(Spec(7, stop_perishables=[StopPerishables("tan-thanh", "exit", today)]), base)
     assert no_fruit["whatif"]["perishables_not_sent"] == 4 and len(no_fruit["trucks"]) == 1
     parse_scenario(chi_ma)  # the variant is a valid scenario too
+    # Without capacity at Chi Ma nothing can be diverted there, and that is counted.
+    _close_chi_ma(world)
+    base = live_scenario(timezone.now(), 7)
+    assert (
+        apply(
+            Spec(
+                7,
+                diversions=[
+                    Diversion("tan-thanh", "exit", today, today + timedelta(days=6), 100, "chi-ma")
+                ],
+            ),
+            base,
+        )["whatif"]["not_diverted"]
+        == 4
+    )
 
 
 def test_the_form_reads_vietnamese_dates_and_numbers_and_names_bad_fields(world: World) -> None:
@@ -199,11 +196,11 @@ def test_the_form_reads_vietnamese_dates_and_numbers_and_names_bad_fields(world:
         "divert_first": f"{today:%d/%m/%Y}",
         "divert_last": f"{today + timedelta(days=2):%d/%m/%Y}",
     }
+    assert parse_form(chi_ma, language="vi", today=today)[1].diversions[0].percent == 30
+    _close_chi_ma(world)
     with pytest.raises(InvalidInput) as closed:
         parse_form(chi_ma, language="vi", today=today)
     assert "Chi Ma" in " ".join(closed.value.fields["divert_to"])
-    _open_chi_ma(world)
-    assert parse_form(chi_ma, language="vi", today=today)[1].diversions[0].percent == 30
     with pytest.raises(InvalidInput) as nothing:
         parse_form({"name": "x"}, language="vi", today=today)
     assert "changes" in nothing.value.fields
@@ -287,3 +284,35 @@ def test_the_page_shows_progress_until_the_run_is_done(world: World) -> None:
     assert "hx-trigger" not in done and "boom" in done
     refused = web.post("/whatif/", {"name": "x"}, HTTP_ACCEPT_LANGUAGE="vi")
     assert refused.status_code == 400 and 'data-field="changes"' in refused.content.decode()
+
+
+def test_diversion_stops_at_the_room_chi_ma_and_the_railway_have() -> None:
+    """A hundred trucks sent by rail in one day: the railway takes its daily loads, the rest stay
+    and are counted; Chi Ma takes what its capacity leaves after its own trucks that day."""
+    today = timezone.localdate()
+    start = datetime.combine(today, time(0), timezone.get_current_timezone())
+    doc = {
+        "name": "synthetic",
+        "start": start.isoformat(),
+        "horizon_hours": 48,
+        "gates": [
+            {"id": gid, "yard_capacity": None, "capacity": [{"from_hour": 0, "per_hour": n}]}
+            for gid, n in (("tan-thanh/exit", 10), ("chi-ma/exit", 1))
+        ],
+        "trucks": [
+            {"id": f"t{i}", "gate": "tan-thanh/exit", "ready_hour": 1.0} for i in range(100)
+        ]
+        + [{"id": f"c{i}", "gate": "chi-ma/exit", "ready_hour": 2.0} for i in range(20)],
+    }  # fmt: skip
+    railed = apply(
+        Spec(2, diversions=[Diversion("tan-thanh", "exit", today, today, 100, "rail")]), doc
+    )
+    assert railed["whatif"]["sent_by_rail"] == RAIL_TRUCKLOADS_PER_DAY
+    assert railed["whatif"]["not_diverted"] == 100 - RAIL_TRUCKLOADS_PER_DAY
+    assert len(railed["trucks"]) == 120 - RAIL_TRUCKLOADS_PER_DAY
+    # Chi Ma clears 24 a day here and has 20 of its own: 4 more fit on the first day.
+    chi_ma = apply(
+        Spec(2, diversions=[Diversion("tan-thanh", "exit", today, today, 100, "chi-ma")]), doc
+    )
+    assert chi_ma["whatif"]["diverted_to_chi_ma"] == 4
+    assert chi_ma["whatif"]["not_diverted"] == 96
