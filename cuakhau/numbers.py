@@ -5,7 +5,10 @@ Chinese it is the other way round. Reading a Vietnamese "15.000" with ``Decimal(
 which is how a 15-tonne load was once stored as 15 kg. Every web form therefore parses numbers
 with :func:`parse_decimal` in the language the page was shown in, and refuses (never guesses) a
 number whose separators do not fit that language: "15.5" on a Vietnamese page is an error that
-says how to write it, not 155 and not 15.5.
+says how to write it, not 155 and not 15.5. A number whose only separator is the decimal one
+followed by exactly three digits ("15,000" on a Vietnamese page, "15.000" on an English or
+Chinese one) reads as fifteen here and fifteen thousand in the other convention: it is refused
+too, with the unambiguous ways to write it.
 
 The API is for machines: ``language=None`` reads the machine format (``15000.5``, no thousands
 separators), whatever the user's language.
@@ -71,6 +74,15 @@ def how_to_write(language: str) -> str:
     }
 
 
+def ambiguous(text: str, language: str) -> str:
+    """What to say of a number that reads as two numbers, one in each convention."""
+    decimal, thousands = separators(language)
+    return _(
+        "%(text)s could be read as a whole number with thousands or as a decimal: write "
+        "fifteen thousand as %(thousands)s or 15000, and fifteen as 15 or %(half)s."
+    ) % {"text": text, "thousands": f"15{thousands}000", "half": f"15{decimal}0"}
+
+
 def parse_decimal(raw: Any, *, language: str | None, places: int | None = None) -> Decimal:
     """The number in ``raw`` as typed in ``language`` (None: machine format, as the API takes).
 
@@ -100,6 +112,15 @@ def parse_decimal(raw: Any, *, language: str | None, places: int | None = None) 
         match = re.match(pattern, text)
         if match is None:
             raise NumberError(how_to_write(language))
+        if (
+            match["fraction"] is not None
+            and len(match["fraction"]) == 3
+            and re.fullmatch(r"[1-9]\d{0,2}", match["whole"])
+        ):
+            # "15,000" on a Vietnamese page (or "15.000" on an English one) is fifteen in this
+            # language and fifteen thousand in the other: copied from an invoice or a
+            # spreadsheet, it was stored as 15 kg. Refused, never guessed.
+            raise NumberError(ambiguous(text, language))
         whole = re.sub(r"\D", "", match["whole"])
         normalised = f"{match['sign']}{whole}"
         if match["fraction"]:

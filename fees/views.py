@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import policy
 from accounts.scoping import Action
+from cuakhau.csvsafe import safe_row
 from cuakhau.errors import DomainError
 from cuakhau.numbers import form_language, format_decimal
 from cuakhau.qr import qr_svg
@@ -431,18 +432,20 @@ def _revenue_csv(rows: list[dict[str, Any]]) -> str:
     for item in rows:
         row = item["row"]
         writer.writerow(
-            [
-                row.day.strftime("%d/%m/%Y"),
-                item["gate"],
-                item["kind"],
-                item["group"],
-                row.collected,
-                row.refunded,
-                row.net,
-                row.center,
-                row.budget,
-                row.operators,
-            ]
+            safe_row(
+                [
+                    row.day.strftime("%d/%m/%Y"),
+                    item["gate"],
+                    item["kind"],
+                    item["group"],
+                    row.collected,
+                    row.refunded,
+                    row.net,
+                    row.center,
+                    row.budget,
+                    row.operators,
+                ]
+            )
         )
     return "\ufeff" + buffer.getvalue()
 

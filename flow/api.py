@@ -197,6 +197,7 @@ class ManualEventSerializer(serializers.Serializer[Any]):
     reference = serializers.CharField(
         max_length=20,
         required=False,
+        allow_blank=True,
         default="",
         help_text="The trip, when the truck has several open trips at the gate.",
     )

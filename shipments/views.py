@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import policy
 from accounts.choices import Role
 from accounts.scoping import Action
+from cuakhau.csvsafe import safe_row
 from cuakhau.errors import DomainError, InvalidInput
 from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
@@ -306,16 +307,18 @@ def _declarations_csv(queryset: Any) -> StreamingHttpResponse:
         yield "\ufeff" + writer.writerow(header)  # BOM: spreadsheet programs read UTF-8
         for d in queryset[:CSV_LIMIT].iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    d.reference,
-                    d.get_state_display(),
-                    d.get_direction_display(),
-                    d.gate.name + (f" — {d.route.name}" if d.route else ""),
-                    d.vehicle.plate,
-                    d.enterprise.name,
-                    timezone.localtime(d.planned_arrival).strftime("%d/%m/%Y %H:%M"),
-                    _("yes") if d.perishable else _("no"),
-                ]
+                safe_row(
+                    [
+                        d.reference,
+                        d.get_state_display(),
+                        d.get_direction_display(),
+                        d.gate.name + (f" — {d.route.name}" if d.route else ""),
+                        d.vehicle.plate,
+                        d.enterprise.name,
+                        timezone.localtime(d.planned_arrival).strftime("%d/%m/%Y %H:%M"),
+                        _("yes") if d.perishable else _("no"),
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

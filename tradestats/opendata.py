@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from cuakhau.csvsafe import safe_cell
 from gates.models import CapacityPlan, ForeignHours, HoursException, WorkingHours, Yard
 from tradestats import queries
 from tradestats.models import TradeDay
@@ -298,7 +299,15 @@ def csv_text(dataset: Dataset) -> str:
     for row in dataset.rows():
         writer.writerow(
             {
-                k: ("true" if v is True else "false" if v is False else "" if v is None else v)
+                k: (
+                    "true"
+                    if v is True
+                    else "false"
+                    if v is False
+                    else ""
+                    if v is None
+                    else safe_cell(v)
+                )
                 for k, v in row.items()
             }
         )

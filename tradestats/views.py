@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from cuakhau.charts import Chart, Series, month_label
 from cuakhau.charts import render as draw
+from cuakhau.csvsafe import safe_dict
 from cuakhau.errors import DomainError
 from gates.choices import Flow
 from gates.models import Gate
@@ -112,7 +113,7 @@ def _csv(filters: queries.Filters, table: str) -> HttpResponse:
     writer = csv.DictWriter(response, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row.as_dict())
+        writer.writerow(safe_dict(row.as_dict()))
     return response
 
 

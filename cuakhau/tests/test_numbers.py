@@ -11,7 +11,14 @@ from django.utils.formats import number_format
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cuakhau.numbers import NumberError, ascii_digits, format_decimal, parse_day, parse_decimal
+from cuakhau.numbers import (
+    NumberError,
+    ascii_digits,
+    format_decimal,
+    parse_day,
+    parse_decimal,
+    separators,
+)
 
 
 @pytest.mark.parametrize(
@@ -125,3 +132,37 @@ def test_days_are_read_iso_or_the_vietnamese_way_within_the_century(
     raw: str | None, expected: date | None
 ) -> None:
     assert parse_day(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("vi", "15,000"), ("vi", "1,500"), ("en", "15.000"), ("zh-hans", "15.000"), ("en", "-2.500")],
+)
+def test_a_decimal_separator_before_exactly_three_digits_is_refused_as_ambiguous(
+    language: str, text: str
+) -> None:
+    """ "15,000" on a Vietnamese page is fifteen there and fifteen thousand in English: copied
+    from an English invoice it was stored as 15 kg. Refused, with both unambiguous ways, in the
+    page's language."""
+    with translation.override(language), pytest.raises(NumberError) as refused:
+        parse_decimal(text, language=language)
+    decimal, thousands = separators(language)
+    assert f"15{thousands}000" in refused.value.message
+    assert f"15{decimal}0" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "value"),
+    [
+        ("vi", "15.000", "15000"),
+        ("en", "15,000", "15000"),
+        ("vi", "0,125", "0.125"),
+        ("vi", "15,5", "15.5"),
+        ("vi", "15,50", "15.50"),
+        ("vi", "1.500,250", "1500.250"),
+        ("en", "1,500.250", "1500.250"),
+        ("vi", "1500,250", "1500.250"),
+    ],
+)
+def test_numbers_that_read_one_way_only_are_kept(language: str, text: str, value: str) -> None:
+    assert parse_decimal(text, language=language) == Decimal(value)
