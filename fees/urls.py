@@ -10,6 +10,7 @@ urlpatterns = [
     path("declarations/<str:reference>/pay/", views.pay, name="pay"),
     path("demo-pay/<str:request_ref>/", views.demo_checkout, name="demo-checkout"),
     path("receipts/<str:token>/", views.receipt, name="receipt"),
+    path("v/", views.verify_by_number, name="verify-number"),
     path("v/<str:token>/", views.verify, name="verify"),
     path("revenue/", views.revenue, name="revenue"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),

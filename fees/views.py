@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -23,7 +24,7 @@ from accounts import policy
 from accounts.scoping import Action
 from cuakhau.csvsafe import safe_row
 from cuakhau.errors import DomainError
-from cuakhau.numbers import form_language, format_decimal
+from cuakhau.numbers import NumberError, form_language, format_decimal, parse_decimal
 from cuakhau.qr import qr_svg
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from fees import charts, providers, reports, services
@@ -260,20 +261,64 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_GET
-def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Public: confirms a receipt exists, with its number, day, gate and amount, nothing private."""
-    found = Receipt.objects.select_related("gate").filter(token=token).first()
+def _verified(request: HttpRequest, found: Receipt | None, context: dict[str, Any]) -> HttpResponse:
     if found is None:
-        return render(request, "fees/verify.html", {"receipt": None}, status=404)
+        return render(request, "fees/verify.html", {"receipt": None, **context}, status=404)
     refunded = sum(
         r.amount_vnd
         for r in Refund.objects.filter(payment_id=found.payment_id, status=RefundStatus.COMPLETED)
     )
     kinds = sorted({line.get_kind_display() for line in found.lines.all()})
     return render(
-        request, "fees/verify.html", {"receipt": found, "refunded": refunded, "kinds": kinds}
+        request,
+        "fees/verify.html",
+        {"receipt": found, "refunded": refunded, "kinds": kinds, **context},
     )
+
+
+@require_GET
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: confirms a receipt exists, with its number, day, gate and amount, nothing private."""
+    return _verified(
+        request, Receipt.objects.select_related("gate").filter(token=token).first(), {}
+    )
+
+
+_RECEIPT_NUMBER = re.compile(r"^\s*(\d{4})\s*[-/ ]\s*(\d{1,7})\s*$")
+
+
+@require_GET
+def verify_by_number(request: HttpRequest) -> HttpResponse:
+    """Public: a paper receipt checked by its number and the amount printed on it (both, so
+    numbers cannot be walked through to learn what each receipt was for)."""
+    raw_number = request.GET.get("number", "").strip()[:40]
+    raw_amount = request.GET.get("amount", "").strip()[:40]
+    context: dict[str, Any] = {"by_number": True, "number": raw_number, "amount": raw_amount}
+    if not raw_number and not raw_amount:
+        return render(request, "fees/verify.html", {"receipt": None, "ask": True, **context})
+    errors: dict[str, list[str]] = {}
+    match = _RECEIPT_NUMBER.match(raw_number)
+    if match is None:
+        errors["number"] = [_("Give the receipt number as printed, e.g. 2026-0000123.")]
+    amount = None
+    try:
+        amount = parse_decimal(raw_amount, language=form_language(), places=0)
+    except NumberError as exc:
+        errors["amount"] = [exc.message]
+    if errors:
+        return render(
+            request,
+            "fees/verify.html",
+            {"receipt": None, "ask": True, "errors": errors, **context},
+            status=400,
+        )
+    assert match is not None and amount is not None  # noqa: S101 - checked above
+    found = (
+        Receipt.objects.select_related("gate")
+        .filter(year=int(match[1]), number=int(match[2]), amount_vnd=int(amount))
+        .first()
+    )
+    return _verified(request, found, context)
 
 
 # --- schedules --------------------------------------------------------------------------------

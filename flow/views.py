@@ -327,14 +327,19 @@ def yard_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "record":
-            services.do_record_yard_event(
+            event = services.do_record_yard_event(
                 actor=user,
                 gate_code=code,
                 kind=request.POST.get("kind", ""),
                 plate=request.POST.get("plate", ""),
                 reference=request.POST.get("reference", ""),
             )
-            message = _("Yard event recorded.")
+            moved = event.declaration
+            message = _("Yard event recorded: %(kind)s of %(plate)s for trip %(reference)s.") % {
+                "kind": event.get_kind_display(),
+                "plate": moved.vehicle.plate if moved else "",
+                "reference": moved.reference if moved else "",
+            }
         elif action == "call":
             called = services.do_call_next(
                 actor=user, gate_code=code, count=request.POST.get("count", "")

@@ -256,6 +256,7 @@ NOT_FORMS = {
     "fees/schedules/<slug:code>/": "one public fee schedule (GET)",
     "fees/receipts/<str:token>/": "a receipt, by its secret token (API matrix: receipt)",
     "fees/v/<str:token>/": "public receipt verification (no private data)",
+    "fees/v/": "public check of a paper receipt by number and amount (GET; fees/tests)",
     "": "the public gates page (WEB '/')",
     "whatif/<int:pk>/": "a what-if run's page (GET, the board; whatif/tests)",
     "whatif/<int:pk>/<slug:which>.json": "a what-if run's scenario as JSON (GET, the board)",

@@ -561,3 +561,25 @@ def test_the_revenue_page_draws_collections_and_what_trips_owe(world: World) -> 
     assert charts.count('<figure class="chart"') == 2
     assert '<rect class="s0"' in charts  # today's collections drawn as a bar
     assert 'id="outstanding"' in charts
+
+
+def test_a_paper_receipt_is_verified_by_its_number_and_amount(world: World) -> None:
+    """Issue 24, finding 9: /fees/v/ was a 404, so a paper receipt could not be checked by its
+    number. Number and amount together confirm it (a number alone could be walked through)."""
+    declaration = _veg(world)
+    pay(declaration, world.owner)
+    receipt = Receipt.objects.get()
+    visitor = Client()
+    assert visitor.get("/fees/v/").status_code == 200
+    found = visitor.get("/fees/v/", {"number": receipt.display_number, "amount": "100.000"})
+    html = found.content.decode()
+    assert found.status_code == 200 and 'id="verified-amount"' in html
+    assert receipt.display_number in html and declaration.reference not in html
+    # Typed as people write it: spaces, a slash, leading zeros dropped.
+    loose = f"{receipt.year} / {receipt.number}"
+    assert visitor.get("/fees/v/", {"number": loose, "amount": "100000"}).status_code == 200
+    wrong = visitor.get("/fees/v/", {"number": receipt.display_number, "amount": "90.000"})
+    assert wrong.status_code == 404
+    bad = visitor.get("/fees/v/", {"number": "abc", "amount": "100,000"})
+    assert bad.status_code == 400
+    assert 'aria-invalid="true"' in bad.content.decode()

@@ -30,7 +30,7 @@ from flow.services.common import SYSTEM, log
 from gates.models import Gate
 from shipments import services as shipments
 from shipments.choices import TruckState
-from shipments.models import Declaration
+from shipments.models import Declaration, Vehicle
 from shipments.validators import ocr_key
 
 #: Which trucks a camera of each kind may be looking at.
@@ -296,6 +296,7 @@ def _apply(event: PlateEvent, declaration_id: int, yard_id: int | None, label: s
     declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
     board.forget(event.gate.code)
     if event.kind == EventKind.GATE_IN:
+        _refuse_second_visit(declaration)
         walk_in = not Booking.objects.filter(
             declaration=declaration, status=BookingStatus.ACTIVE
         ).update(status=BookingStatus.USED, closed_at=event.at)
@@ -341,6 +342,37 @@ def _apply(event: PlateEvent, declaration_id: int, yard_id: int | None, label: s
                 actor_label=label,
                 at=max(event.at, declaration.state_changed_at),
             )
+
+
+def _refuse_second_visit(declaration: Declaration) -> None:
+    """A truck is in one yard once: a gate-in for another trip of a vehicle already inside is
+    refused, naming the trip it is in (a camera's read goes to the operator's list with that
+    reason). The vehicle's row is locked so two gate-ins at once cannot both pass."""
+    Vehicle.objects.select_for_update().filter(pk=declaration.vehicle_id).first()
+    inside = (
+        YardVisit.objects.filter(
+            declaration__vehicle_id=declaration.vehicle_id, exited_at__isnull=True
+        )
+        .exclude(declaration=declaration)
+        .select_related("declaration", "declaration__vehicle", "gate")
+        .first()
+    )
+    if inside is None:
+        return
+    raise Conflict(
+        _(
+            "Truck %(plate)s is already in the yard at %(gate)s for trip %(reference)s since "
+            "%(since)s: record its gate-out or crossing first."
+        )
+        % {
+            "plate": inside.declaration.vehicle.plate,
+            "gate": inside.gate.name,
+            "reference": inside.declaration.reference,
+            "since": timezone.localtime(inside.entered_at).strftime("%d/%m/%Y %H:%M"),
+        },
+        code="already_in_yard",
+        fields={"plate": [_("This truck is already in a yard.")]},
+    )
 
 
 def _yard_staff(actor: User, gate: Gate) -> None:

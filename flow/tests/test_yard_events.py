@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cuakhau.errors import InvalidInput, NotAllowed
+from cuakhau.errors import Conflict, InvalidInput, NotAllowed
 from cuakhau.signing import sign
 from cuakhau.testing import World, declare, pass_checks, walk_to
 from flow import board, services
@@ -401,3 +401,41 @@ def test_read_times_outside_the_window_are_refused_and_the_queue_goes_on(
     declaration.refresh_from_db()
     assert declaration.state == TruckState.ARRIVED
     assert Client().get("/api/v1/board/").status_code == 200
+
+
+def test_a_truck_is_in_one_yard_once(world: World, cameras: dict) -> None:
+    """Issue 24, finding 1: a truck with two open trips was gated in twice a minute apart, once
+    per trip, and counted twice in the yard. The second gate-in is refused, naming the trip it
+    is in, by hand and from a camera alike; the answer to the first names the trip it moved."""
+    admitted = _admitted(world)
+    later = declare(world, planned_arrival=timezone.now() + timedelta(days=2))
+    web = Client()
+    web.force_login(world.yard_hn)
+    first = web.post(
+        "/flow/yard/huu-nghi/action/",
+        {"action": "record", "kind": "gate_in", "plate": "29c 12345"},
+        follow=True,
+    )
+    assert admitted.reference in first.content.decode()
+    with pytest.raises(Conflict) as twice:
+        services.do_record_yard_event(
+            actor=world.yard_hn,
+            gate_code="huu-nghi",
+            kind="gate_in",
+            plate="29C-123.45",
+            reference=later.reference,
+        )
+    assert twice.value.code == "already_in_yard"
+    assert admitted.reference in twice.value.message
+    _post(cameras["gate_in"], [{"plate": "29C-123.45", "confidence": 0.97}])
+    services.process_events()
+    read = PlateEvent.objects.filter(device__isnull=False, kind="gate_in").get()
+    assert read.status == EventStatus.UNMATCHED and admitted.reference in read.note
+    later.refresh_from_db()
+    assert later.state == TruckState.DECLARED
+    assert (
+        YardVisit.objects.filter(
+            declaration__vehicle__plate="29C-123.45", exited_at__isnull=True
+        ).count()
+        == 1
+    )

@@ -59,3 +59,15 @@ def test_declarant_sees_the_fee_pays_it_and_verifies_the_receipt(
     expect(body).not_to_contain_text(live_world.owner_enterprise.name)
     expect(body).not_to_contain_text(trip.reference)
     expect(body).not_to_contain_text(live_world.owner_vehicle.plate)
+
+    # A paper receipt is checked by its number and the amount printed on it, typed the
+    # Vietnamese way.
+    form = page.locator("#verify-by-number form")
+    form.locator("#v-number").fill(receipt.display_number)
+    form.locator("#v-amount").fill("100.000")
+    form.get_by_role("button", name="Kiểm tra").click()
+    expect(page.locator("#verdict")).to_have_text("Biên lai hợp lệ")
+    page.locator("#v-amount").fill("100,000")
+    page.locator("#verify-by-number").get_by_role("button", name="Kiểm tra").click()
+    expect(page.locator("#v-amount")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#verify-by-number")).to_contain_text("15.000")
