@@ -130,6 +130,7 @@ def do_record_customs_channel(
             errors["reason"] = [_("Say why the recorded channel changes.")]
         if errors:
             raise InvalidInput(_("The channel has errors; see each field."), fields=errors)
+        created = record is None
         if record is None:
             assert attach is not None  # noqa: S101 - _customs_declaration_for returns one
             record, _linked = customs.attach_customs_declaration(
@@ -141,20 +142,26 @@ def do_record_customs_channel(
             CustomsDeclarationTrip.objects.create(
                 customs_declaration=record, trip=trip, added_at=now
             )
-        record.channel = code
-        record.channel_recorded_at = now
-        record.channel_recorded_by = actor
-        record.channel_recorded_by_label = f"{actor.get_username()} ({actor.get_role_display()})"
-        record.save(
-            update_fields=[
-                "channel",
-                "channel_recorded_at",
-                "channel_recorded_by",
-                "channel_recorded_by_label",
-            ]
-        )
+        changes = created or record.channel != code
+        if record.channel != code:
+            record.channel = code
+            record.channel_recorded_at = now
+            record.channel_recorded_by = actor
+            record.channel_recorded_by_label = (
+                f"{actor.get_username()} ({actor.get_role_display()})"
+            )
+            record.save(
+                update_fields=[
+                    "channel",
+                    "channel_recorded_at",
+                    "channel_recorded_by",
+                    "channel_recorded_by_label",
+                ]
+            )
         under_ids = set(record.trips.values_list("pk", flat=True))
-        under = [t for t in trips if t.pk in under_ids]
+        # A channel recorded or changed reaches every truck under the customs declaration; a
+        # truck only added to one already channelled is the only one whose checks may move.
+        under = [t for t in trips if t.pk in under_ids and (changes or t.pk == trip.pk)]
         reworked = []
         for each in under:
             clearance = Clearance.objects.select_for_update().filter(declaration=each).first()
@@ -163,7 +170,7 @@ def do_record_customs_channel(
             rework_customs_check(each, clearance, actor=actor, at=now, reason=reason)
             reworked.append(each)
         audit.record(
-            action="customs_declaration.channel",
+            action="customs_declaration.channel" if changes else "customs_declaration.linked",
             obj=record,
             actor=actor,
             before=before,
@@ -176,7 +183,7 @@ def do_record_customs_channel(
         )
         for each in reworked:
             _clear_if_done(each, actor)
-        if as_customs and previous and previous != code:
+        if as_customs and previous and changes:
             _tell_declarants(trip, record, previous, reason.strip(), under)
     return trip
 

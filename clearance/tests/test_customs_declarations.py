@@ -11,6 +11,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit.models import AuditEvent
 from clearance import services
 from clearance.choices import FROM_VNACCS, Agency, Channel, CheckKind, CheckStatus, InspectionResult
 from clearance.models import Check, Clearance
@@ -381,3 +382,29 @@ def test_each_truck_is_worked_at_its_strictest_declaration_and_started_checks_st
                 assert CheckKind.AWAITING_CHANNEL not in kinds
                 assert max(rank[k] for k in kinds) >= strict
         transaction.set_rollback(True)
+
+
+def test_a_truck_added_to_a_channelled_declaration_keeps_who_recorded_it(world: World) -> None:
+    """Adding a truck to a customs declaration customs already channelled changes nothing of
+    that recording; the link is audited, and the new truck is worked at the channel."""
+    number = customs_number()
+    first = walk_to(_lot(world, number), world, TruckState.ARRIVED)
+    services.do_record_customs_channel(
+        actor=world.customs_hn, reference=first.reference, channel="2"
+    )
+    recorded = CustomsDeclaration.objects.get(number=number)
+    second = walk_to(declare(world, vehicle_plate="29C-444.44"), world, TruckState.ARRIVED)
+    services.do_record_customs_channel(
+        actor=world.customs_hn, reference=second.reference, channel="2", number=number
+    )
+    again = CustomsDeclaration.objects.get(number=number)
+    assert (again.channel_recorded_at, again.channel_recorded_by_id) == (
+        recorded.channel_recorded_at,
+        recorded.channel_recorded_by_id,
+    )
+    assert set(again.trips.values_list("pk", flat=True)) == {first.pk, second.pk}
+    second = Declaration.objects.get(pk=second.pk)
+    assert second.customs_channel == "2"
+    assert [c.kind for c in _customs(second)] == [CheckKind.DOCUMENTS]
+    assert AuditEvent.objects.filter(action="customs_declaration.linked").count() == 1
+    assert AuditEvent.objects.filter(action="customs_declaration.channel").count() == 1
