@@ -49,28 +49,40 @@ LEAVE_HISTORY_DAYS = 28
 MAX_LEAVE_RATE = 0.5
 
 
-def open_spans(
+def _open_parts(
     gate: Gate, flow: str, start: datetime, hours: int, route: Route | None = None
-) -> list[tuple[datetime, datetime] | None]:
-    """For each of the next ``hours`` hours from ``start`` (on the hour), the part of it inside
-    the day's windows of goods hours (Chi Ma's 07:00 hour is open from 07:30), or None."""
+) -> list[list[tuple[datetime, datetime]]]:
+    """For each of the next ``hours`` hours from ``start`` (on the hour), its parts inside the
+    day's windows of goods hours."""
     tz = timezone.get_current_timezone()
     first = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
     windows: dict[date, list[tuple[datetime, datetime]]] = {}
-    out: list[tuple[datetime, datetime] | None] = []
+    out: list[list[tuple[datetime, datetime]]] = []
     for h in range(hours):
         moment = first + timedelta(hours=h)
         day = moment.date()
         if day not in windows:
             today = next(x for x in hours_on(gate, day, route=route) if x.flow == flow)
             windows[day] = today.intervals(day)
-        parts = [
-            (max(a, moment), min(b, moment + HOUR))
-            for a, b in windows[day]
-            if max(a, moment) < min(b, moment + HOUR)
-        ]
-        out.append((parts[0][0], parts[-1][1]) if parts else None)
+        out.append(
+            [
+                (max(a, moment), min(b, moment + HOUR))
+                for a, b in windows[day]
+                if max(a, moment) < min(b, moment + HOUR)
+            ]
+        )
     return out
+
+
+def open_spans(
+    gate: Gate, flow: str, start: datetime, hours: int, route: Route | None = None
+) -> list[tuple[datetime, datetime] | None]:
+    """For each of the next ``hours`` hours from ``start`` (on the hour), from when to when it
+    is inside the day's windows of goods hours (Chi Ma's 07:00 hour from 07:30), or None."""
+    return [
+        (parts[0][0], parts[-1][1]) if parts else None
+        for parts in _open_parts(gate, flow, start, hours, route)
+    ]
 
 
 def hourly_capacity(
@@ -90,15 +102,15 @@ def hourly_capacity(
         plans = list(candidates.filter(route__isnull=True).order_by("effective_from"))
     starts = [p.effective_from for p in plans]
     out: list[int] = []
-    for h, span in enumerate(open_spans(gate, flow, first, hours, route)):
+    for h, parts in enumerate(_open_parts(gate, flow, first, hours, route)):
         index = bisect_right(starts, first + timedelta(hours=h)) - 1
-        if index < 0 or span is None:
+        if index < 0 or not parts:
             out.append(0)
         else:
-            # An hour the gate is open for only part of (Chi Ma opens at 07:30) clears that
-            # share of the hourly capacity.
-            share = min((span[1] - span[0]).total_seconds(), 3600.0) / 3600
-            out.append(int(plans[index].trucks_per_hour * share))
+            # An hour the gate is open for only part of (Chi Ma opens at 07:30; a short break
+            # inside an hour) clears that share of the hourly capacity.
+            seconds = sum((b - a).total_seconds() for a, b in parts)
+            out.append(int(plans[index].trucks_per_hour * min(seconds, 3600.0) / 3600))
     return out
 
 

@@ -203,3 +203,22 @@ def test_a_pre_registered_notice_defaults_its_deadline_to_the_day_before(world: 
             ),
         )
     assert "registered_by" in late.value.fields
+
+
+def test_a_short_break_inside_an_hour_clears_only_the_open_minutes(world: World) -> None:
+    day = _next(4)
+    services.do_add_exception(
+        actor=world.board,
+        gate_code="huu-nghi",
+        data=services.ExceptionInput(
+            day=day, windows=[("07:00", "11:15"), ("11:45", "17:00")], reason="giờ nghỉ ngắn"
+        ),
+    )
+    start = datetime.combine(day, time(0), timezone.get_current_timezone())
+    per_hour = planning.hourly_capacity(world.gates["huu-nghi"], "exit", start, 24)
+    # 27 an hour (Hữu Nghị Quan is open 07:00–18:00 our time): the 11:00 hour is open 30
+    # minutes of 60.
+    assert per_hour[10:13] == [27, 13, 27]
+    span = planning.open_spans(world.gates["huu-nghi"], "exit", start, 24)[11]
+    assert span is not None
+    assert [timezone.localtime(t).time() for t in span] == [time(11), time(12)]
