@@ -341,7 +341,7 @@ def _detail_context(request: HttpRequest, declaration: Declaration) -> dict[str,
         "withdrawal_reasons": WithdrawalReason.choices,
         "declaration": declaration,
         "lines": declaration.lines.select_related("commodity"),
-        "history": declaration.history.order_by("at", "pk"),
+        "history": services.timeline(declaration),
         "moves": lifecycle.available_to(declaration, actor(request)),
         "panels": panels.panels_for(request, declaration),
     }

@@ -54,12 +54,14 @@ from shipments.services.customs import (
 from shipments.services.declarations import (
     _REFERENCE_ALPHABET,
     AMENDABLE_STATES,
+    TimelineEntry,
     _save_lines,
     _vehicle_for,
     declaration_snapshot,
     do_amend_declaration,
     do_create_declaration,
     new_reference,
+    timeline,
 )
 from shipments.services.fruit_codes import (
     ImportResult,
@@ -102,6 +104,7 @@ __all__ = [
     "HistoricTrip",
     "ImportResult",
     "LineInput",
+    "TimelineEntry",
     "_CleanDeclaration",
     "_CleanLine",
     "_Errors",
@@ -133,6 +136,7 @@ __all__ = [
     "new_reference",
     "plate_notice",
     "search",
+    "timeline",
     "two_way_rule",
     "unusual_weight",
     "visible_declaration",

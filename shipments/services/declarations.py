@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from accounts.models import User
 from accounts.scoping import Action
 from audit import services as audit
+from audit.models import AuditEvent
 from cuakhau.errors import Conflict, InvalidInput, NotFound
 from shipments import lifecycle
 from shipments import policy as rules
@@ -24,6 +27,7 @@ from shipments.choices import (
     VehicleKind,
 )
 from shipments.models import (
+    CustomsDeclaration,
     Declaration,
     GoodsLine,
     Vehicle,
@@ -333,3 +337,78 @@ def do_amend_declaration(*, actor: User, reference: str, data: AmendInput) -> De
         for hook in lifecycle.declared_hooks():
             hook(declaration, actor)
     return declaration
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a truck's history on its page: a step of its life, an amendment, or a
+    customs channel recorded for a customs declaration it carries."""
+
+    at: datetime
+    step: str
+    by: str
+    where: str = ""
+    reason: str = ""
+
+
+#: The fields an amendment changes, as the page names them.
+_AMENDED = {
+    "container": gettext_lazy("container"),
+    "delivery": gettext_lazy("delivery"),
+    "planned_arrival": gettext_lazy("planned arrival"),
+    "driver": gettext_lazy("driver"),
+    "trailer": gettext_lazy("trailer"),
+    "lines": gettext_lazy("goods"),
+}
+
+
+def timeline(declaration: Declaration) -> list[TimelineEntry]:
+    """The truck's history: its steps (``StateChange``), its amendments and the channels
+    recorded for its customs declarations (from the audit chain), in time order."""
+    entries = [
+        TimelineEntry(
+            at=h.at,
+            step=f"{h.get_from_state_display()} → {h.get_to_state_display()}",
+            by=h.actor_label,
+            where=h.location,
+            reason=h.reason,
+        )
+        for h in declaration.history.order_by("at", "pk")
+    ]
+    amendments = AuditEvent.objects.filter(
+        object_type=Declaration._meta.label_lower,
+        object_id=str(declaration.pk),
+        action="declaration.amended",
+    ).order_by("seq")
+    for event in amendments:
+        before, after = event.before or {}, event.after or {}
+        changed = [
+            str(label) for key, label in _AMENDED.items() if before.get(key) != after.get(key)
+        ]
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                step=_("Amended: %s") % ", ".join(changed) if changed else _("Amended"),
+                by=event.actor_label,
+            )
+        )
+    records = {str(cd.pk): cd.number for cd in declaration.customs_declarations.all()}
+    channels = AuditEvent.objects.filter(
+        object_type=CustomsDeclaration._meta.label_lower,
+        object_id__in=list(records),
+        action="customs_declaration.channel",
+    ).order_by("seq")
+    for event in channels:
+        after = event.after or {}
+        if declaration.reference not in after.get("trips", [declaration.reference]):
+            continue
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                step=_("Customs declaration %(number)s: channel %(channel)s")
+                % {"number": records[event.object_id], "channel": after.get("channel", "")},
+                by=event.actor_label,
+                reason=str(after.get("reason", "")),
+            )
+        )
+    return sorted(entries, key=lambda e: e.at)
