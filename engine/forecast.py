@@ -375,6 +375,16 @@ class Backlog:
     first_day_likely_full: str | None
 
 
+@dataclass(frozen=True)
+class BacklogLane:
+    """One direction of a shared yard: its arrivals forecast, what it clears each day, and the
+    trucks of it waiting now."""
+
+    forecast_rows: pd.DataFrame
+    capacity_per_day: Sequence[float]
+    initial_queue: int
+
+
 def backlog(
     forecast_rows: pd.DataFrame,
     capacity_per_day: Sequence[float],
@@ -394,24 +404,56 @@ def backlog(
     before the next (sold at home, sent by rail or a port): each path draws its leavers
     binomially.
     """
-    rows = forecast_rows.sort_values("ds")
-    if len(capacity_per_day) != len(rows):
-        raise ForecastInputError("give one capacity per forecast day")
+    return shared_backlog(
+        [BacklogLane(forecast_rows, capacity_per_day, initial_queue)],
+        yard_capacity=yard_capacity,
+        paths=paths,
+        seed=seed,
+        leave_rate=leave_rate,
+    )
+
+
+def shared_backlog(
+    lanes: Sequence[BacklogLane],
+    *,
+    yard_capacity: int,
+    paths: int = 2000,
+    seed: int = 7,
+    leave_rate: float = 0.0,
+) -> Backlog:
+    """:func:`backlog` for a yard shared by several lanes (entry and exit): each lane queues
+    for its own capacity, and the yard holds their sum on each sampled path, so the
+    percentiles and the chance of a full yard are those of the total, not sums of each lane's
+    (a lane's idle capacity cannot serve the other)."""
+    if not lanes:
+        raise ForecastInputError("give at least one lane")
     if not 0 <= leave_rate < 1:
         raise ForecastInputError("leave_rate is a daily probability, from 0 to below 1")
+    ordered = [lane.forecast_rows.sort_values("ds") for lane in lanes]
+    days = [str(pd.Timestamp(d).date()) for d in ordered[0]["ds"]]
+    for lane, rows in zip(lanes, ordered, strict=True):
+        if len(lane.capacity_per_day) != len(rows):
+            raise ForecastInputError("give one capacity per forecast day")
+        if [str(pd.Timestamp(d).date()) for d in rows["ds"]] != days:
+            raise ForecastInputError("every lane of a yard forecasts the same days")
     rng = np.random.default_rng(seed)
-    sigma = np.maximum((rows["hi80"] - rows["lo80"]).to_numpy() / (2 * 1.2816), 1e-9)
-    draws = np.maximum(0.0, rng.normal(rows["mean"].to_numpy(), sigma, size=(paths, len(rows))))
-    queue = np.full(paths, float(initial_queue))
-    levels = np.empty((paths, len(rows)))
-    for d, capacity in enumerate(capacity_per_day):
-        queue = np.maximum(0.0, queue + np.round(draws[:, d]) - capacity)
-        if leave_rate:
-            queue = queue - rng.binomial(queue.astype(np.int64), leave_rate)
-        levels[:, d] = queue
+    draws = []
+    for rows in ordered:
+        sigma = np.maximum((rows["hi80"] - rows["lo80"]).to_numpy() / (2 * 1.2816), 1e-9)
+        draws.append(
+            np.maximum(0.0, rng.normal(rows["mean"].to_numpy(), sigma, size=(paths, len(rows))))
+        )
+    queues = [np.full(paths, float(lane.initial_queue)) for lane in lanes]
+    levels = np.zeros((paths, len(days)))
+    for d in range(len(days)):
+        for k, lane in enumerate(lanes):
+            queue = np.maximum(0.0, queues[k] + np.round(draws[k][:, d]) - lane.capacity_per_day[d])
+            if leave_rate:
+                queue = queue - rng.binomial(queue.astype(np.int64), leave_rate)
+            queues[k] = queue
+            levels[:, d] += queue
     full = (levels >= yard_capacity).mean(axis=0)
     likely = np.flatnonzero(full >= 0.5)
-    days = [str(pd.Timestamp(d).date()) for d in rows["ds"]]
     return Backlog(
         days=days,
         p10=np.percentile(levels, 10, axis=0).round(1).tolist(),

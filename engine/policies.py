@@ -168,9 +168,14 @@ class _General:
             [np.zeros((gates, 1), dtype=np.int64), np.cumsum(scenario.capacity, axis=1)], axis=1
         )
         self.cumcap_list = self.cumcap.tolist()
-        self.yard_cap = [
-            g.yard_capacity if g.yard_capacity is not None else math.inf for g in scenario.gates
-        ]
+        # Places are counted per yard: gates that share one (a road's entry and exit) fill it
+        # together. ``yard_of[g]`` is gate g's yard.
+        self.yard_of = scenario.gate_yard
+        caps: dict[int, float] = {}
+        for g, gate in zip(self.yard_of, scenario.gates, strict=True):
+            caps[g] = gate.yard_capacity if gate.yard_capacity is not None else math.inf
+        self.yard_cap = [caps[y] for y in range(len(scenario.yard_ids))]
+        yards = len(self.yard_cap)
         self.cross = [-1] * n
         self.leave = scenario.leave_hour().tolist()
         self.gone = [False] * n  # gave up waiting
@@ -186,9 +191,9 @@ class _General:
         self.heap_p: list[list[int]] = [[] for _ in range(gates)]
         self.heap_o: list[list[int]] = [[] for _ in range(gates)]
         self.origin: list[list[tuple[int, int]]] = [[] for _ in range(gates)]
-        self.occupancy = [0] * gates
+        self.occupancy = [0] * yards
         self.committed = [0] * gates  # assigned to the gate and not crossed (diversion estimates)
-        self.quota = [math.inf] * gates
+        self.quota = [math.inf] * yards
         self.pending: list[list[int]] = [[] for _ in range(horizon + 1)]
         self.open_slots_seen = [0] * gates
         eligible = np.ceil(scenario.ready_hour).astype(np.int64)
@@ -206,9 +211,13 @@ class _General:
                 if not self.gone[i]:
                     self._decide(i, h)
             if self.admission and h % 24 == 0:
+                # Each yard takes today what it has room for plus what its gates clear today.
+                today = [0] * len(self.yard_cap)
                 for g in gates:
-                    today = self.cumcap_list[g][min(h + 24, horizon)] - self.cumcap_list[g][h]
-                    self.quota[g] = self.yard_cap[g] - self.occupancy[g] + today
+                    y = self.yard_of[g]
+                    today[y] += self.cumcap_list[g][min(h + 24, horizon)] - self.cumcap_list[g][h]
+                for y in range(len(self.yard_cap)):
+                    self.quota[y] = self.yard_cap[y] - self.occupancy[y] + today[y]
             for i in self.pending[h]:
                 if self.gone[i]:
                     continue
@@ -247,7 +256,7 @@ class _General:
         g = self.gate[i]
         if self.inside[i]:
             self.inside[i] = False
-            self.occupancy[g] -= 1
+            self.occupancy[self.yard_of[g]] -= 1
         else:
             # Held at origin, on the way after a diversion, or not even ready for a slot yet:
             # it never entered the yard.
@@ -294,8 +303,8 @@ class _General:
         return (self.rank_p[i] if savable else len(self.rank_p) + self.rank_f[i]), i
 
     def _admit(self, g: int, h: int) -> None:
-        origin = self.origin[g]
-        while origin and self.occupancy[g] < self.yard_cap[g] and self.quota[g] > 0:
+        origin, y = self.origin[g], self.yard_of[g]
+        while origin and self.occupancy[y] < self.yard_cap[y] and self.quota[y] > 0:
             key, i = heapq.heappop(origin)
             if self.gone[i]:
                 continue
@@ -306,11 +315,11 @@ class _General:
             if h > came:
                 self.held[i] = float(h - came)
                 self.entry[i] = float(h)
-            self.quota[g] -= 1
+            self.quota[y] -= 1
             self._enter_yard(i, g, h)
 
     def _enter_yard(self, i: int, g: int, h: int) -> None:
-        self.occupancy[g] += 1
+        self.occupancy[self.yard_of[g]] += 1
         self.inside[i] = True
         if self.lookahead and self.perishable[i]:
             self.seen[g].append((self.entry[i], i))
@@ -345,7 +354,7 @@ class _General:
                 continue  # gave up before this slot: takes no place
             self.cross[i] = h
             self.inside[i] = False
-            self.occupancy[g] -= 1
+            self.occupancy[self.yard_of[g]] -= 1
             self.committed[g] -= 1
             room -= 1
 

@@ -39,6 +39,13 @@ class Gate:
     id: str
     yard_capacity: int | None
     capacity: tuple[tuple[int, int], ...]  # (from_hour, per_hour), sorted, first at 0
+    #: The yard this gate's trucks wait in; gates that name the same yard (a road's entry and
+    #: exit lanes) share its places. Defaults to the gate's own id: a yard of its own.
+    yard: str = ""
+
+    @property
+    def yard_id(self) -> str:
+        return self.yard or self.id
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,17 @@ class Scenario:
     @property
     def gate_ids(self) -> list[str]:
         return [g.id for g in self.gates]
+
+    @property
+    def yard_ids(self) -> list[str]:
+        """Each yard once, in the order of its first gate."""
+        return list(dict.fromkeys(g.yard_id for g in self.gates))
+
+    @property
+    def gate_yard(self) -> list[int]:
+        """``gate_yard[g]``: the index in :attr:`yard_ids` of gate ``g``'s yard."""
+        index = {y: k for k, y in enumerate(self.yard_ids)}
+        return [index[g.yard_id] for g in self.gates]
 
     def deadline(self) -> FloatArray:
         """The hour from which a perishable truck is spoiled (inf for the others)."""
@@ -179,7 +197,19 @@ def parse_scenario(doc: Mapping[str, Any]) -> Scenario:
             segments.append((fh, ph))
         if segments and segments[0][0] != 0:
             problems.append(f"{where}.capacity[0].from_hour: the first entry must start at hour 0")
-        gates.append(Gate(gid, yard, tuple(segments)))
+        shared = raw.get("yard", "")
+        if not isinstance(shared, str):
+            problems.append(f"{where}.yard: must be a string (the id of a yard gates share)")
+            shared = ""
+        gates.append(Gate(gid, yard, tuple(segments), shared))
+    places: dict[str, int | None] = {}
+    for shares in gates:
+        if shares.yard_id in places and places[shares.yard_id] != shares.yard_capacity:
+            problems.append(
+                f"gates ({shares.id}).yard_capacity: gates sharing yard {shares.yard_id!r} "
+                "must give the same yard_capacity"
+            )
+        places.setdefault(shares.yard_id, shares.yard_capacity)
     gate_pos = {g.id: k for k, g in enumerate(gates)}
 
     diversions: dict[tuple[int, int], float] = {}

@@ -312,6 +312,11 @@ class CallForwardViewSet(viewsets.ViewSet):
 
 class AdmissionSerializer(serializers.ModelSerializer[AdmissionDecision]):
     gate = serializers.CharField(source="gate.code", read_only=True)
+    yard = serializers.CharField(
+        source="yard.code",
+        read_only=True,
+        help_text="The yard judged, counted over both directions and every road that waits in it.",
+    )
 
     class Meta:
         model = AdmissionDecision
@@ -324,7 +329,9 @@ class AdmissionSerializer(serializers.ModelSerializer[AdmissionDecision]):
             "expected_queue",
             "expected_queue_high",
             "probability_full",
+            "yard",
             "yard_capacity",
+            "in_yard",
             "capacity",
             "earliest_open_day",
             "computed_at",
@@ -351,7 +358,7 @@ class AdmissionViewSet(RestrictedReadOnlyViewSet):
 
     def base_queryset(self) -> QuerySet[AdmissionDecision]:
         return AdmissionDecision.objects.filter(day__gte=timezone.localdate()).select_related(
-            "gate"
+            "gate", "yard"
         )
 
     @extend_schema(request=OverrideSerializer, responses={200: AdmissionSerializer})

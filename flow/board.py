@@ -17,7 +17,8 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from flow import planning
+from flow import planning, yards
+from flow.capacity import total_capacity
 from flow.choices import AdmissionStatus
 from flow.models import AdmissionDecision, Notice
 from gates.choices import Flow
@@ -47,22 +48,72 @@ class Lane:
 
 
 @dataclass
+class YardCard:
+    """One yard with a published capacity: its count over both directions and every road
+    that waits in it (``flow.yards``), the figure the yard console and admission show."""
+
+    code: str
+    name: str
+    capacity: int
+    #: The date of the source that gives the capacity.
+    capacity_as_of: str | None
+    in_yard: int
+    #: The roads whose trucks wait here (gate or route codes).
+    roads: list[str]
+    #: Trucks in the yard hour by hour over the last 48 hours: (local hour
+    #: "YYYY-MM-DDTHH:00", trucks); the last point is the live count.
+    history: list[tuple[str, int]] = field(default_factory=list)
+    #: The admission forecast for the next days, per direction: day, median and 90th
+    #: percentile of the trucks waiting in the yard (both directions), and whether held.
+    outlook: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
 class Card:
     code: str
     name: str
-    yard_capacity: int | None
+    #: Trucks in the gate's yards, every road and direction.
     in_yard: int
-    #: The trucks counted against ``yard_capacity`` (the roads whose yards publish one).
-    in_counted_yard: int
     lanes: list[Lane]
     notices: list[str]
     computed_at: str
-    #: Trucks in the yard with a published capacity, hour by hour over the last 48 hours:
-    #: (local hour "YYYY-MM-DDTHH:00", trucks).
-    yard_history: list[tuple[str, int]] = field(default_factory=list)
-    #: The admission forecast for the next days, per direction: day, median and 90th
-    #: percentile of the trucks waiting, and whether the day is held.
-    outlook: list[dict[str, Any]] = field(default_factory=list)
+    #: The gate's yards with a published capacity, each counted once.
+    yards: list[YardCard] = field(default_factory=list)
+
+
+def _yard_card(yard: yards.YardCount, now: datetime) -> YardCard:
+    today = timezone.localdate(now)
+    live = yard.in_yard()
+    frame = planning.yard_occupancy(yard, now - timedelta(hours=HISTORY_HOURS), now)
+    history = {
+        ds.strftime("%Y-%m-%dT%H:00"): int(y) for ds, y in zip(frame["ds"], frame["y"], strict=True)
+    }
+    # The last point is now: the live count, not the count at the last whole hour.
+    history[timezone.localtime(now).strftime("%Y-%m-%dT%H:00")] = live
+    outlook = [
+        {
+            "day": d.day.isoformat(),
+            "flow": d.flow,
+            "flow_label": str(Flow(d.flow).label),
+            "median": round(d.expected_queue, 1),
+            "p90": round(d.expected_queue_high, 1),
+            "held": d.status == AdmissionStatus.HELD,
+        }
+        for d in AdmissionDecision.objects.filter(
+            yard=yard.yard, day__gte=today, day__lt=today + timedelta(days=OUTLOOK_DAYS)
+        ).order_by("day", "flow")
+    ]
+    assert yard.capacity is not None  # noqa: S101 (yard_counts gives counted yards only)
+    return YardCard(
+        code=yard.code,
+        name=yard.yard.name,
+        capacity=yard.capacity,
+        capacity_as_of=yard.yard.capacity_as_of.isoformat() if yard.yard.capacity_as_of else None,
+        in_yard=live,
+        roads=[road.code for road in yard.roads],
+        history=sorted(history.items()),
+        outlook=outlook,
+    )
 
 
 def _card(gate: Gate, now: datetime) -> Card:
@@ -84,9 +135,7 @@ def _card(gate: Gate, now: datetime) -> Card:
     lanes = []
     for flow in Flow:
         hours = day_hours[flow]
-        day = planning.total_capacity(
-            gate, flow, datetime.combine(today, datetime.min.time(), tz), 24
-        )
+        day = total_capacity(gate, flow, datetime.combine(today, datetime.min.time(), tz), 24)
         lanes.append(
             Lane(
                 flow=flow.value,
@@ -103,7 +152,7 @@ def _card(gate: Gate, now: datetime) -> Card:
                 closes=hours.closes.strftime("%H:%M") if hours.closes else None,
                 hours_note=str(hours.reason),
                 windows=[[f"{a:%H:%M}", f"{b:%H:%M}"] for a, b in hours.windows],
-                held_days=sorted(d.isoformat() for f, d in held if f == flow.value),
+                held_days=sorted({d.isoformat() for f, d in held if f == flow.value}),
             )
         )
     notices = _dated_notices(gate, today) + [
@@ -112,46 +161,14 @@ def _card(gate: Gate, now: datetime) -> Card:
             Q(ends_at__isnull=True) | Q(ends_at__gt=now)
         )
     ]
-    limit = planning.yard_capacity(gate)
-    counted = Declaration.objects.filter(
-        planning.in_yard_scope(gate), gate=gate, state__in=planning.IN_YARD
-    ).count()
-    history: list[tuple[str, int]] = []
-    if limit is not None:
-        start = now - timedelta(hours=HISTORY_HOURS)
-        total: dict[str, int] = {}
-        for flow in Flow:
-            frame = planning.yard_occupancy(gate, flow, start, now)
-            for ds, y in zip(frame["ds"], frame["y"], strict=True):
-                key = ds.strftime("%Y-%m-%dT%H:00")
-                total[key] = total.get(key, 0) + int(y)
-        # The last point is now: the live count, not the count at the last whole hour.
-        total[timezone.localtime(now).strftime("%Y-%m-%dT%H:00")] = counted
-        history = sorted(total.items())
-    outlook = [
-        {
-            "day": d.day.isoformat(),
-            "flow": d.flow,
-            "flow_label": str(Flow(d.flow).label),
-            "median": round(d.expected_queue, 1),
-            "p90": round(d.expected_queue_high, 1),
-            "held": d.status == AdmissionStatus.HELD,
-        }
-        for d in AdmissionDecision.objects.filter(
-            gate=gate, day__gte=today, day__lt=today + timedelta(days=OUTLOOK_DAYS)
-        ).order_by("day", "flow")
-    ]
     return Card(
         code=gate.code,
         name=gate.name,
-        yard_capacity=limit,
         in_yard=sum(lane.in_yard for lane in lanes),
-        in_counted_yard=counted,
         lanes=lanes,
         notices=notices,
         computed_at=now.isoformat(),
-        yard_history=history,
-        outlook=outlook,
+        yards=[_yard_card(y, now) for y in yards.yard_counts(gate)],
     )
 
 

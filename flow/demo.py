@@ -19,6 +19,7 @@ from django.utils import timezone
 from flow import planning, services
 from flow.choices import BookingStatus, EventKind, EventStatus, Lane
 from flow.models import Booking, Device, Notice, PlateEvent, YardVisit
+from flow.yards import yard_counts
 from gates.models import Gate, Yard
 from shipments.choices import TruckState
 from shipments.models import Declaration
@@ -78,15 +79,18 @@ def _yard_visits(now: datetime, yards: dict[str, Yard]) -> int:
             pk__in=waiting.values("pk"), history__transition="arrive"
         ).values_list("pk", "history__at")
     )
-    main_yard = {y.gate_id: y for y in yards.values() if y.route_id is None}
+    # Each truck's visit is in the yard its road's trucks wait in (flow.yards), never in a
+    # holding area.
+    by_road = {road.key: y.yard for y in yard_counts(counted=False) for road in y.roads}
+    own_roads = {route for _gate, route in by_road if route is not None}
     rows = [
         YardVisit(
             declaration_id=d.pk,
             gate_id=d.gate_id,
-            yard=main_yard.get(d.gate_id),
+            yard=by_road.get((d.gate_id, d.route_id if d.route_id in own_roads else None)),
             entered_at=arrived_at.get(d.pk, d.state_changed_at),
         )
-        for d in waiting.only("pk", "gate_id", "state_changed_at")
+        for d in waiting.only("pk", "gate_id", "route_id", "state_changed_at")
     ]
     YardVisit.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

@@ -302,6 +302,13 @@ class AdmissionDecision(models.Model):
     gate = models.ForeignKey(
         "gates.Gate", verbose_name=_("gate"), on_delete=models.PROTECT, related_name="+"
     )
+    yard = models.ForeignKey(
+        "gates.Yard",
+        verbose_name=_("yard"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The yard held by its count over both directions and all its roads."),
+    )
     flow = models.CharField(_("direction"), max_length=10, choices=Flow.choices)
     day = models.DateField(_("day"))
     status = models.CharField(_("status"), max_length=10, choices=AdmissionStatus.choices)
@@ -309,6 +316,11 @@ class AdmissionDecision(models.Model):
     expected_queue_high = models.FloatField(_("expected trucks waiting (90th percentile)"))
     probability_full = models.FloatField(_("chance the yard is full"))
     yard_capacity = models.PositiveIntegerField(_("yard capacity"))
+    in_yard = models.PositiveIntegerField(
+        _("trucks in the yard"),
+        default=0,
+        help_text=_("Both directions, when the decision was computed."),
+    )
     capacity = models.PositiveIntegerField(_("announced capacity (trucks/day)"))
     earliest_open_day = models.DateField(_("earliest day with room"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
@@ -330,7 +342,9 @@ class AdmissionDecision(models.Model):
         verbose_name_plural = _("admission decisions")
         ordering = ("gate", "flow", "day")
         constraints = [
-            models.UniqueConstraint(fields=["gate", "flow", "day"], name="admission_once_a_day")
+            models.UniqueConstraint(
+                fields=["yard", "flow", "day"], name="admission_once_a_day_per_yard"
+            )
         ]
 
     def __str__(self) -> str:

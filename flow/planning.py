@@ -10,7 +10,6 @@ forecaster built for queue lengths) over the next 24 hours.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,24 +21,24 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from engine.forecast import Backlog, backlog, forecast
+from engine.forecast import Backlog, BacklogLane, forecast, shared_backlog
 from engine.policies import priority
 from engine.queues import queue_forecast
 from engine.scenario import parse_scenario
-from gates.models import CapacityPlan, Gate, Route, Yard
-from gates.services import hours_on
+from flow.capacity import total_capacity
+from flow.yards import IN_YARD, YardCount
+from gates.choices import Flow
+from gates.models import Gate
 from shipments.choices import TruckState
 from shipments.models import Declaration, GoodsLine, StateChange
 
 #: VND per USD for the value at risk of waiting goods (order of magnitude is what matters).
 VND_PER_USD = 25_000
-IN_YARD = (TruckState.ARRIVED, TruckState.CLEARED, TruckState.CALLED)
 #: Forecasts need three weeks of daily history (AutoETS with a weekly season).
 MIN_HISTORY_DAYS = 21
 HISTORY_DAYS = 56
 #: The hour-by-hour yard forecast reads the last two weeks of the yard's count, and needs four
 #: days of it (the queue forecaster backtests its models on whole days).
-HOUR = timedelta(hours=1)
 YARD_HISTORY_DAYS = 14
 MIN_YARD_HOURS = 4 * 24
 YARD_HORIZON_HOURS = 24
@@ -47,82 +46,6 @@ YARD_HORIZON_HOURS = 24
 #: (a handful of leavers from a nearly empty yard is not a law of the queue).
 LEAVE_HISTORY_DAYS = 28
 MAX_LEAVE_RATE = 0.5
-
-
-def _open_parts(
-    gate: Gate, flow: str, start: datetime, hours: int, route: Route | None = None
-) -> list[list[tuple[datetime, datetime]]]:
-    """For each of the next ``hours`` hours from ``start`` (on the hour), its parts inside the
-    day's windows of goods hours."""
-    tz = timezone.get_current_timezone()
-    first = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
-    windows: dict[date, list[tuple[datetime, datetime]]] = {}
-    out: list[list[tuple[datetime, datetime]]] = []
-    for h in range(hours):
-        moment = first + timedelta(hours=h)
-        day = moment.date()
-        if day not in windows:
-            today = next(x for x in hours_on(gate, day, route=route) if x.flow == flow)
-            windows[day] = today.intervals(day)
-        out.append(
-            [
-                (max(a, moment), min(b, moment + HOUR))
-                for a, b in windows[day]
-                if max(a, moment) < min(b, moment + HOUR)
-            ]
-        )
-    return out
-
-
-def open_spans(
-    gate: Gate, flow: str, start: datetime, hours: int, route: Route | None = None
-) -> list[tuple[datetime, datetime] | None]:
-    """For each of the next ``hours`` hours from ``start`` (on the hour), from when to when it
-    is inside the day's windows of goods hours (Chi Ma's 07:00 hour from 07:30), or None."""
-    return [
-        (parts[0][0], parts[-1][1]) if parts else None
-        for parts in _open_parts(gate, flow, start, hours, route)
-    ]
-
-
-def hourly_capacity(
-    gate: Gate, flow: str, start: datetime, hours: int, route: Route | None = None
-) -> list[int]:
-    """Trucks per hour the gate (or the route, where it has its own plans) clears in each of the
-    next ``hours`` hours, within the day's windows of goods hours (an hour partly open clears
-    its share); 0 when closed."""
-    tz = timezone.get_current_timezone()
-    first = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
-    last = first + timedelta(hours=hours)
-    candidates = CapacityPlan.objects.filter(gate=gate, flow=flow, effective_from__lt=last)
-    plans = []
-    if route is not None:
-        plans = list(candidates.filter(route=route).order_by("effective_from"))
-    if not plans:
-        plans = list(candidates.filter(route__isnull=True).order_by("effective_from"))
-    starts = [p.effective_from for p in plans]
-    out: list[int] = []
-    for h, parts in enumerate(_open_parts(gate, flow, first, hours, route)):
-        index = bisect_right(starts, first + timedelta(hours=h)) - 1
-        if index < 0 or not parts:
-            out.append(0)
-        else:
-            # An hour the gate is open for only part of (Chi Ma opens at 07:30; a short break
-            # inside an hour) clears that share of the hourly capacity.
-            seconds = sum((b - a).total_seconds() for a, b in parts)
-            out.append(int(plans[index].trucks_per_hour * min(seconds, 3600.0) / 3600))
-    return out
-
-
-def total_capacity(gate: Gate, flow: str, start: datetime, hours: int) -> list[int]:
-    """The gate's own capacity plus that of each of its routes with plans of their own: what
-    the whole crossing point clears, for queues counted over all its routes."""
-    total = hourly_capacity(gate, flow, start, hours)
-    routes = Route.objects.filter(gate=gate, is_active=True, capacityplan__flow=flow).distinct()
-    for route in routes:
-        own = hourly_capacity(gate, flow, start, hours, route=route)
-        total = [a + b for a, b in zip(total, own, strict=True)]
-    return total
 
 
 def _segments(per_hour: Sequence[int]) -> list[dict[str, int]]:
@@ -237,55 +160,13 @@ def expected_wait_hours(gate: Gate, flow: str, now: datetime | None = None) -> f
     return max(0.0, hour + 1 - into_hour)
 
 
-def yard_capacity(gate: Gate) -> int | None:
-    total = Yard.objects.filter(gate=gate, vehicle_capacity__isnull=False).aggregate(
-        n=Sum("vehicle_capacity")
-    )["n"]
-    return int(total) if total else None
-
-
-def _counted_roads(gate: Gate) -> set[int | None]:
-    """The roads (route ids; ``None`` for the gate's own) whose yards publish a capacity."""
-    return set(
-        Yard.objects.filter(gate=gate, vehicle_capacity__isnull=False).values_list(
-            "route_id", flat=True
-        )
-    )
-
-
-def in_yard_scope(gate: Gate, prefix: str = "") -> Q:
-    """The trucks that count against the gate's published yard capacity: those of the roads
-    (the gate's own, ``route`` empty, or a route) whose yards publish one. Hữu Nghị's 600
-    places are its own yard's; Tân Thanh's and Cốc Nam's trucks wait in their routes' yards,
-    whose capacity is not published, and are not counted against it."""
-    routes = _counted_roads(gate)
-    scope = Q(**{f"{prefix}route_id__in": [r for r in routes if r is not None]})
-    if None in routes:
-        scope |= Q(**{f"{prefix}route__isnull": True})
-    return scope
-
-
-def yard_capacity_per_hour(gate: Gate, flow: str, start: datetime, hours: int) -> list[int]:
-    """What the roads counted against the yard clear each hour (see :func:`in_yard_scope`)."""
-    total = [0] * hours
-    for route_id in _counted_roads(gate):
-        route = Route.objects.get(pk=route_id) if route_id is not None else None
-        own = hourly_capacity(gate, flow, start, hours, route=route)
-        total = [a + b for a, b in zip(total, own, strict=True)]
-    return total
-
-
-def daily_arrivals(
-    gate: Gate, flow: str, first: date, last: date, roads: Q | None = None
-) -> pd.DataFrame:
-    """Trucks declared to arrive each day on the roads counted against the yard (or on
-    ``roads``), cancelled ones excluded, one row per day."""
+def daily_arrivals(trucks: Q, uid: str, first: date, last: date) -> pd.DataFrame:
+    """Trucks of ``trucks`` (a road's or a yard's, in one direction) declared to arrive each
+    day, cancelled ones excluded, one row per day."""
     tz = timezone.get_current_timezone()
     counts = dict(
         Declaration.objects.filter(
-            in_yard_scope(gate) if roads is None else roads,
-            gate=gate,
-            flow=flow,
+            trucks,
             planned_arrival__gte=datetime.combine(first, datetime.min.time(), tz),
             planned_arrival__lt=datetime.combine(last + timedelta(days=1), datetime.min.time(), tz),
         )
@@ -297,37 +178,27 @@ def daily_arrivals(
     )
     days = pd.date_range(first, last, freq="D")
     return pd.DataFrame(
-        {
-            "unique_id": f"{gate.code}/{flow}",
-            "ds": days,
-            "y": [counts.get(d.date(), 0) for d in days],
-        }
+        {"unique_id": uid, "ds": days, "y": [counts.get(d.date(), 0) for d in days]}
     )
 
 
-def _yard_changes(gate: Gate, flow: str, start: datetime, now: datetime) -> QuerySet[StateChange]:
-    """The recorded steps, from ``start`` to ``now``, of the trucks counted against the yard."""
+def _changes(trucks: Q, start: datetime, now: datetime) -> QuerySet[StateChange]:
+    """The recorded steps, from ``start`` to ``now``, of the trucks of ``trucks`` (a Q on the
+    declaration, reached through ``declaration__``)."""
     return StateChange.objects.filter(
-        in_yard_scope(gate, "declaration__"),
-        declaration__gate=gate,
-        declaration__flow=flow,
-        at__gte=start,
-        at__lte=now,
+        declaration__in=Declaration.objects.filter(trucks), at__gte=start, at__lte=now
     )
 
 
-def yard_occupancy(gate: Gate, flow: str, start: datetime, now: datetime) -> pd.DataFrame:
-    """Trucks in the gate's yards with a published capacity (:func:`in_yard_scope`) for
-    ``flow`` at each whole hour from ``start`` to ``now``, one row per hour
-    (``unique_id, ds, y``), as the yard's camera count would read.
+def occupancy(trucks: Q, uid: str, start: datetime, now: datetime) -> pd.DataFrame:
+    """Trucks of ``trucks`` in the yard at each whole hour from ``start`` to ``now``, one row
+    per hour (``unique_id, ds, y``), as the yard's camera count would read.
 
     Counted backwards from the trucks in the yard now: at hour ``t`` the yard held today's
     count, less the trucks that arrived after ``t``, plus those that left after ``t`` (crossed,
     turned back or cancelled from the yard), from the trucks' recorded history."""
-    in_yard = Declaration.objects.filter(
-        in_yard_scope(gate), gate=gate, flow=flow, state__in=IN_YARD
-    ).count()
-    changes = _yard_changes(gate, flow, start, now)
+    in_yard = Declaration.objects.filter(trucks, state__in=IN_YARD).count()
+    changes = _changes(trucks, start, now)
     arrived = np.sort(
         np.array(
             [
@@ -358,18 +229,23 @@ def yard_occupancy(gate: Gate, flow: str, start: datetime, now: datetime) -> pd.
     after_departures = len(left) - np.searchsorted(left, moments, side="right")
     counts = (in_yard - after_arrivals + after_departures).clip(min=0)
     return pd.DataFrame(
-        {
-            "unique_id": f"{gate.code}/{flow}",
-            "ds": stamps.tz_localize(None),
-            "y": counts.astype(float),
-        }
+        {"unique_id": uid, "ds": stamps.tz_localize(None), "y": counts.astype(float)}
     )
 
 
-def yard_forecast(gate: Gate, flow: str, now: datetime) -> pd.DataFrame | None:
+def yard_occupancy(
+    yard: YardCount, start: datetime, now: datetime, flow: str | None = None
+) -> pd.DataFrame:
+    """The yard's count hour by hour (:func:`occupancy`) over every road and both directions
+    that wait in it, or one direction's share of it."""
+    trucks = yard.trucks() & Q(flow=flow) if flow else yard.trucks()
+    return occupancy(trucks, f"{yard.code}/{flow}" if flow else yard.code, start, now)
+
+
+def yard_forecast(yard: YardCount, now: datetime) -> pd.DataFrame | None:
     """The yard's count over the next 24 hours by the queue forecaster, with its 80 % and 95 %
     intervals (local wall-clock ``ds``); ``None`` before the yard has four days of history."""
-    history = yard_occupancy(gate, flow, now - timedelta(days=YARD_HISTORY_DAYS), now)
+    history = yard_occupancy(yard, now - timedelta(days=YARD_HISTORY_DAYS), now)
     nonzero = np.flatnonzero(history["y"].to_numpy() > 0)
     if len(nonzero) == 0 or len(history) - int(nonzero[0]) < MIN_YARD_HOURS:
         return None
@@ -377,19 +253,19 @@ def yard_forecast(gate: Gate, flow: str, now: datetime) -> pd.DataFrame | None:
     return rows
 
 
-def leave_rate(gate: Gate, flow: str, now: datetime) -> float:
-    """The daily chance that a truck waiting in the yard gives up (withdrawn by its declarant:
-    sold at home, sent by rail or a port), over the last four weeks: trucks cancelled from the
-    yard divided by the truck-days spent in it (:func:`yard_occupancy`)."""
+def leave_rate(trucks: Q, now: datetime) -> float:
+    """The daily chance that a truck of ``trucks`` waiting in the yard gives up (withdrawn by
+    its declarant: sold at home, sent by rail or a port), over the last four weeks: trucks
+    cancelled from the yard divided by the truck-days spent in it (:func:`occupancy`)."""
     start = now - timedelta(days=LEAVE_HISTORY_DAYS)
     left = (
-        _yard_changes(gate, flow, start, now)
+        _changes(trucks, start, now)
         .filter(from_state__in=IN_YARD, to_state=TruckState.CANCELLED)
         .count()
     )
     if not left:
         return 0.0
-    truck_days = float(yard_occupancy(gate, flow, start, now)["y"].sum()) / 24
+    truck_days = float(occupancy(trucks, "leave", start, now)["y"].sum()) / 24
     return min(MAX_LEAVE_RATE, left / truck_days) if truck_days > 0 else 0.0
 
 
@@ -404,11 +280,14 @@ class DayView:
 
 @dataclass(frozen=True)
 class Outlook:
-    """The backlog forecast behind a gate's admission decisions."""
+    """The backlog forecast of one yard, over both directions, behind admission decisions."""
 
+    yard: YardCount
     days: list[date]
-    capacity: list[int]
+    #: What each direction clears each day.
+    capacity: dict[str, list[int]]
     yard_capacity: int
+    #: Trucks in the yard now, both directions (the figure the console and the board show).
     initial_queue: int
     backlog: Backlog
     hourly: pd.DataFrame | None = None
@@ -437,13 +316,12 @@ class Outlook:
         return DayView(p50, p90, prob)
 
 
-def arrival_forecast(
-    gate: Gate, flow: str, today: date, horizon: int, roads: Q | None = None
-) -> pd.DataFrame | None:
-    """Trucks expected to arrive each day from ``today`` on (``mean``, ``lo80``, ``hi80`` …),
-    from the last eight weeks of declarations; ``None`` under three weeks of history."""
+def arrival_forecast(trucks: Q, uid: str, today: date, horizon: int) -> pd.DataFrame | None:
+    """Trucks of ``trucks`` (one direction) expected to arrive each day from ``today`` on
+    (``mean``, ``lo80``, ``hi80`` …), from the last eight weeks of declarations; ``None``
+    under three weeks of history."""
     history = daily_arrivals(
-        gate, flow, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1), roads
+        trucks, uid, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1)
     )
     nonzero = np.flatnonzero(history["y"].to_numpy() > 0)
     if len(nonzero) == 0 or len(history) - int(nonzero[0]) < MIN_HISTORY_DAYS:
@@ -451,30 +329,48 @@ def arrival_forecast(
     return forecast(history.iloc[int(nonzero[0]) :], horizon)
 
 
+def _no_arrivals(uid: str, days: list[date]) -> pd.DataFrame:
+    zero = [0.0] * len(days)
+    return pd.DataFrame(
+        {"unique_id": uid, "ds": pd.to_datetime(days), "mean": zero, "lo80": zero, "hi80": zero}
+    )
+
+
 def outlook(
-    gate: Gate, flow: str, today: date, horizon: int = 7, now: datetime | None = None
+    yard: YardCount, today: date, horizon: int = 7, now: datetime | None = None
 ) -> Outlook | None:
-    """Forecast arrivals for ``today`` and the next days from the last eight weeks of
-    declarations, and push them through the announced capacity into the yard; forecast the
-    yard's count hour by hour over the next 24 hours from its history.
-    ``None`` when the gate publishes no yard capacity or has under three weeks of history."""
-    limit = yard_capacity(gate)
-    if limit is None:
-        return None
-    rows = arrival_forecast(gate, flow, today, horizon)
-    if rows is None:
+    """Forecast each direction's arrivals at the yard's roads for ``today`` and the next days
+    from the last eight weeks of declarations, push each through its direction's capacity, and
+    count the yard as their sum; forecast the yard's count hour by hour over the next 24 hours
+    from its history. ``None`` when the yard publishes no capacity or neither direction has
+    three weeks of history (a direction without history brings no new trucks)."""
+    if yard.capacity is None:
         return None
     tz = timezone.get_current_timezone()
     days = [today + timedelta(days=i) for i in range(horizon)]
-    capacity = [
-        sum(yard_capacity_per_hour(gate, flow, datetime.combine(d, datetime.min.time(), tz), 24))
-        for d in days
-    ]
-    queue = Declaration.objects.filter(
-        in_yard_scope(gate), gate=gate, flow=flow, state__in=IN_YARD
-    ).count()
     now = now or timezone.now()
-    rate = leave_rate(gate, flow, now)
-    result = backlog(rows, capacity, initial_queue=queue, yard_capacity=limit, leave_rate=rate)
-    hourly = yard_forecast(gate, flow, now) if now.astimezone(tz).date() == today else None
-    return Outlook(days, capacity, limit, queue, result, hourly, rate)
+    lanes: list[BacklogLane] = []
+    capacity: dict[str, list[int]] = {}
+    known = False
+    for flow in Flow.values:
+        trucks = yard.trucks() & Q(flow=flow)
+        rows = arrival_forecast(trucks, f"{yard.code}/{flow}", today, horizon)
+        known = known or rows is not None
+        capacity[flow] = [
+            sum(yard.clearance(flow, datetime.combine(d, datetime.min.time(), tz), 24))
+            for d in days
+        ]
+        lanes.append(
+            BacklogLane(
+                rows if rows is not None else _no_arrivals(f"{yard.code}/{flow}", days),
+                capacity[flow],
+                yard.in_yard(flow),
+            )
+        )
+    if not known:
+        return None
+    rate = leave_rate(yard.trucks(), now)
+    result = shared_backlog(lanes, yard_capacity=yard.capacity, leave_rate=rate)
+    hourly = yard_forecast(yard, now) if now.astimezone(tz).date() == today else None
+    queue = sum(lane.initial_queue for lane in lanes)
+    return Outlook(yard, days, capacity, yard.capacity, queue, result, hourly, rate)

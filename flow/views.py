@@ -388,13 +388,13 @@ def _admission_page(request: HttpRequest, error: DomainError | None = None) -> H
         "flow/admission.html",
         {
             "decisions": AdmissionDecision.objects.filter(day__gte=today)
-            .select_related("gate", "overridden_by")
-            .order_by("gate__sort_order", "flow", "day"),
+            .select_related("gate", "yard", "overridden_by")
+            .order_by("gate__sort_order", "yard__code", "flow", "day"),
             "charts": charts.admission_charts(
                 AdmissionDecision.objects.filter(
                     day__gte=today - timedelta(days=CHART_PAST_DAYS),
                     day__lt=today + timedelta(days=8),
-                ).select_related("gate")
+                ).select_related("gate", "yard")
             ),
             "no_shows": services.no_show_counts(),
             "withdrawals": services.withdrawal_counts(),
@@ -481,7 +481,7 @@ def gate_board(request: HttpRequest, code: str = "") -> HttpResponse:
     if code and not cards:
         return _refuse(request, 404, _("No such gate."))
     template = "flow/_board_cards.html" if request.headers.get("HX-Request") else "flow/board.html"
-    boards = [(card, charts.yard_chart(card), charts.outlook_chart(card)) for card in cards]
+    boards = [(card, charts.board_charts(card)) for card in cards]
     return render(request, template, {"boards": boards, "code": code, "now": timezone.now()})
 
 

@@ -32,7 +32,7 @@ class RouteInline(admin.TabularInline):
 class YardInline(admin.TabularInline):
     model = Yard
     extra = 0
-    fields = ("code", "name", "kind", "route", "vehicle_capacity", "operator")
+    fields = ("code", "name", "kind", "route", "vehicle_capacity", "capacity_as_of", "operator")
 
 
 @admin.register(Gate)
@@ -65,7 +65,7 @@ class RouteAdmin(AuditedAdmin):
 
 @admin.register(Yard)
 class YardAdmin(AuditedAdmin):
-    list_display = ("code", "name", "gate", "route", "kind", "vehicle_capacity")
+    list_display = ("code", "name", "gate", "route", "kind", "vehicle_capacity", "capacity_as_of")
     list_filter = ("gate", "kind")
 
 

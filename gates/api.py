@@ -54,7 +54,15 @@ class YardSerializer(serializers.ModelSerializer[Yard]):
 
     class Meta:
         model = Yard
-        fields = ("code", "name", "kind", "vehicle_capacity", "operator", "source")
+        fields = (
+            "code",
+            "name",
+            "kind",
+            "vehicle_capacity",
+            "capacity_as_of",
+            "operator",
+            "source",
+        )
 
 
 class DayHoursSerializer(serializers.Serializer[Any]):

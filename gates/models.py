@@ -131,6 +131,12 @@ class Yard(Sourced):
     vehicle_capacity = models.PositiveIntegerField(
         _("vehicle capacity"), null=True, blank=True, help_text=_("Empty when not published.")
     )
+    capacity_as_of = models.DateField(
+        _("capacity as of"),
+        null=True,
+        blank=True,
+        help_text=_("The date of the source that gives the capacity."),
+    )
     operator = models.ForeignKey(
         YardOperator,
         verbose_name=_("operator"),

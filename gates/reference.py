@@ -98,6 +98,9 @@ def load_gates(sync: ReferenceSync | None = None) -> Counter[str]:
             gate=gates[row["gate"]],
             route=routes.get(row["route"]) if row["route"] else None,
             operator=operators[row["operator"]] if row["operator"] else None,
+            capacity_as_of=(
+                date.fromisoformat(row["capacity_as_of"]) if row.get("capacity_as_of") else None
+            ),
         )
         sync.row(Yard, {"code": row["code"]}, values)
     for row in data["working_hours"]:

@@ -14,12 +14,14 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -157,7 +159,14 @@ def _capacity() -> Iterator[dict[str, Any]]:
             "direction": "",
             "per_hour": None,
             "places": yard.vehicle_capacity,
-            "effective_from": None,
+            # A yard's places are as of its source's date.
+            "effective_from": (
+                datetime.combine(
+                    yard.capacity_as_of, time.min, timezone.get_current_timezone()
+                ).isoformat()
+                if yard.capacity_as_of
+                else None
+            ),
             "source": yard.source,
         }
 

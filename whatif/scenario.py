@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from cuakhau.errors import InvalidInput
 from cuakhau.numbers import NumberError, parse_day, parse_decimal
 from flow import planning
+from flow.yards import Road, roads, yard_counts
 from gates.choices import Flow
-from gates.models import Gate, Route, Yard
 from shipments.choices import TruckState
 from shipments.models import Declaration, GoodsLine
 
@@ -253,45 +253,6 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, timezone.get_current_timezone())
 
 
-@dataclass(frozen=True)
-class Road:
-    """Where trucks queue and cross: a gate's own road, or one of its routes with capacity
-    plans of its own (Tân Thanh, Cốc Nam); its code is the gate's or the route's."""
-
-    code: str
-    name: str
-    gate: Gate
-    route: Route | None
-
-    def trucks(self) -> Q:
-        if self.route is not None:
-            return Q(gate=self.gate, route=self.route)
-        own = Route.objects.filter(gate=self.gate, capacityplan__isnull=False)
-        return Q(gate=self.gate) & ~Q(route__in=own)
-
-    def capacity(self, flow: str, start: datetime, hours: int) -> list[int]:
-        return planning.hourly_capacity(self.gate, flow, start, hours, route=self.route)
-
-    def yard_capacity(self) -> int | None:
-        total = Yard.objects.filter(
-            gate=self.gate, route=self.route, vehicle_capacity__isnull=False
-        ).aggregate(n=Sum("vehicle_capacity"))["n"]
-        return int(total) if total else None
-
-
-def roads() -> list[Road]:
-    out = []
-    for gate in Gate.objects.filter(is_active=True, mode="road").order_by("sort_order", "code"):
-        out.append(Road(gate.code, str(gate.name), gate, None))
-        for route in (
-            Route.objects.filter(gate=gate, is_active=True, capacityplan__isnull=False)
-            .distinct()
-            .order_by("code")
-        ):
-            out.append(Road(route.code, f"{gate.name} — {route.name}", gate, route))
-    return out
-
-
 def live_scenario(start: datetime, horizon_days: int) -> dict[str, Any]:
     """The baseline: today's live state and what the forecast expects, as a scenario."""
     tz = timezone.get_current_timezone()
@@ -302,6 +263,10 @@ def live_scenario(start: datetime, horizon_days: int) -> dict[str, Any]:
     trucks: list[dict[str, Any]] = []
     forecast_trucks = 0
     left_out: dict[str, int] = {}
+    yard_of_road = {road.key: y for y in yard_counts(counted=False) for road in y.roads}
+    #: Trucks in each yard at the start, both directions (the yard console's and the public
+    #: board's figure), those of roads left out included.
+    in_yard: dict[str, int] = {}
     for road in roads():
         for flow in Flow.values:
             gid = f"{road.code}/{flow}"
@@ -314,6 +279,11 @@ def live_scenario(start: datetime, horizon_days: int) -> dict[str, Any]:
                 )
                 .order_by("planned_arrival", "pk")
             )
+            here = yard_of_road.get(road.key)
+            if here is not None:
+                in_yard[here.code] = in_yard.get(here.code, 0) + sum(
+                    1 for d in live if d.state in planning.IN_YARD
+                )
             if not any(capacity):
                 # A road that publishes no capacity in these days (an auxiliary gate without
                 # hours): its trucks could only wait and spoil, whatever the policy.
@@ -321,9 +291,15 @@ def live_scenario(start: datetime, horizon_days: int) -> dict[str, Any]:
                 if live:
                     left_out[gid] = len(live)
                 continue
-            gates_out.append(
-                {"id": gid, "yard_capacity": road.yard_capacity(), "capacity": _segments(capacity)}
-            )
+            gate: dict[str, Any] = {
+                "id": gid,
+                "yard_capacity": here.capacity if here is not None else None,
+                "capacity": _segments(capacity),
+            }
+            if here is not None:
+                # Both directions of every road that waits in a yard share its places.
+                gate["yard"] = here.code
+            gates_out.append(gate)
             trucks.extend(_live_trucks(live, gid, start))
             extra = _forecast_trucks(road, flow, gid, start, horizon_days, live, capacity)
             forecast_trucks += len(extra)
@@ -339,6 +315,7 @@ def live_scenario(start: datetime, horizon_days: int) -> dict[str, Any]:
             "declared": len(trucks) - forecast_trucks,
             "forecast": forecast_trucks,
             "left_out_no_capacity": left_out,
+            "in_yard": in_yard,
         },
     }
 
@@ -384,7 +361,7 @@ def _forecast_trucks(
 ) -> list[dict[str, Any]]:
     """Trucks the forecast expects each day beyond those already declared for it, spread over
     the day's open hours, with the mix of goods the gate saw in the last four weeks."""
-    rows = planning.arrival_forecast(road.gate, flow, start.date(), days, road.trucks())
+    rows = planning.arrival_forecast(road.trucks() & Q(flow=flow), gid, start.date(), days)
     if rows is None:
         return []
     declared: dict[date, int] = defaultdict(int)

@@ -23,11 +23,12 @@ from cuakhau.charts import render as draw
 from cuakhau.errors import DomainError
 from cuakhau.numbers import form_language
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
+from flow.yards import roads
 from gates.choices import Flow
 from whatif import policy as rules
 from whatif import services
 from whatif.models import RunStatus, WhatIfRun
-from whatif.scenario import DIVERT_TO, MAX_DAYS, MIN_DAYS, parse_form, roads
+from whatif.scenario import DIVERT_TO, MAX_DAYS, MIN_DAYS, parse_form
 
 
 def _refused(request: HttpRequest) -> HttpResponse | None:

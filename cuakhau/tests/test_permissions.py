@@ -22,6 +22,7 @@ from cuakhau.testing import (
     procedure_code_for,
     walk_to,
 )
+from gates.models import Yard
 from shipments.models import Declaration
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +174,7 @@ def _decision(world: World, declaration: Declaration) -> int:
 
     return AdmissionDecision.objects.create(
         gate=world.gates["huu-nghi"],
+        yard=Yard.objects.get(code="huu-nghi-yard"),
         flow="exit",
         day=timezone.localdate(),
         status="open",

@@ -104,7 +104,7 @@ def test_a_restart_keeps_the_boards_admin_edit_of_a_gate_and_its_yard(
     assert changed.after["name_en"] == "Friendship Gate"
     yard_event = AuditEvent.objects.get(action="yard.changed", object_id=str(yard.pk))
     assert (yard_event.before["vehicle_capacity"], yard_event.after["vehicle_capacity"]) == (
-        600,
+        450,
         750,
     )
 
@@ -126,7 +126,7 @@ def test_a_restart_keeps_the_boards_admin_edit_of_a_gate_and_its_yard(
     call_command("load_reference", "--update", stdout=out)
     listed = out.getvalue()
     assert "differs: gate code=huu-nghi: name_en 'Friendship Gate' → 'Huu Nghi'" in listed
-    assert "differs: yard code=huu-nghi-yard: vehicle_capacity 750 → 600" in listed
+    assert "differs: yard code=huu-nghi-yard: vehicle_capacity 750 → 450" in listed
     gate.refresh_from_db()
     assert gate.name_en == "Friendship Gate"
 
@@ -137,7 +137,7 @@ def test_a_restart_keeps_the_boards_admin_edit_of_a_gate_and_its_yard(
     assert (gate.name_en, gate.closes_on_holidays, yard.vehicle_capacity) == (
         "Huu Nghi",
         False,
-        600,
+        450,
     )
     updates = AuditEvent.objects.filter(action="reference.updated")
     assert updates.count() == 2

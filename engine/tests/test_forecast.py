@@ -3,11 +3,13 @@ import pandas as pd
 import pytest
 
 from engine.forecast import (
+    BacklogLane,
     ForecastInputError,
     backlog,
     evaluate,
     forecast,
     holiday_features,
+    shared_backlog,
     synthetic_arrivals,
 )
 
@@ -152,3 +154,27 @@ def test_evaluation_scores_the_baselines_on_the_same_origins() -> None:
     scores = evaluate(history, 7, windows=2, baselines=True)
     assert scores.mase_autoets is not None and scores.mase_autoets > 0
     assert scores.mase_last_value is not None and scores.mase_last_value > 0
+
+
+def test_a_shared_yard_is_full_when_its_lanes_together_fill_it() -> None:
+    """Entry and exit each hold 250 trucks a day in a yard of 300: neither alone fills it, the
+    yard does (issue 23: admission held entry at 300 places while exit stayed open)."""
+    days = pd.date_range("2026-01-01", periods=5)
+    rows = pd.DataFrame({"unique_id": "x", "ds": days, "mean": 100.0, "lo80": 90.0, "hi80": 110.0})
+    alone = backlog(rows, [100] * 5, initial_queue=250, yard_capacity=300)
+    assert max(alone.prob_full) < 0.01 and alone.first_day_likely_full is None
+    lanes = [BacklogLane(rows, [100] * 5, 250), BacklogLane(rows, [100] * 5, 250)]
+    shared = shared_backlog(lanes, yard_capacity=300)
+    assert min(shared.prob_full) == 1.0
+    assert shared.p50[0] == pytest.approx(500, abs=15)
+    # One lane's idle capacity does not serve the other: 250 waiting at a closed exit stay.
+    idle = shared_backlog(
+        [
+            BacklogLane(rows, [0] * 5, 250),
+            BacklogLane(rows.assign(mean=0.0, lo80=0.0, hi80=0.0), [1000] * 5, 0),
+        ],
+        yard_capacity=10_000,
+    )
+    assert idle.p50[0] >= 340
+    with pytest.raises(ForecastInputError):
+        shared_backlog([BacklogLane(rows, [1] * 4, 0)], yard_capacity=1)

@@ -279,3 +279,39 @@ def test_scenario_errors_name_the_field_and_truck(doc: dict, message: str) -> No
     with pytest.raises(ScenarioError) as info:
         parse_scenario(doc)
     assert any(message in p for p in info.value.problems), info.value.problems
+
+
+def test_gates_that_share_a_yard_fill_it_together() -> None:
+    """Entry and exit lanes of one road share its yard of 3 places: held at origin together,
+    never more than 3 in the yard; the report counts the yard once."""
+    gates = [
+        {
+            "id": f"road/{f}",
+            "yard": "road-yard",
+            "yard_capacity": 3,
+            "capacity": [{"from_hour": 0, "per_hour": 1}],
+        }
+        for f in ("exit", "entry")
+    ]
+    trucks = [
+        {"id": f"{f}{k}", "ready_hour": 0, "gate": f"road/{f}"}
+        for f in ("exit", "entry")
+        for k in range(4)
+    ]
+    sc = parse_scenario({"horizon_hours": 24, "gates": gates, "trucks": trucks})
+    held = policies.admission(sc)
+    occ = yard_occupancy(sc, held)
+    assert occ.sum(axis=0).max() <= 3
+    assert summarize(sc, held)["max_yard_occupancy"] == {"road-yard": int(occ.sum(axis=0).max())}
+    apart = parse_scenario(
+        {"horizon_hours": 24, "gates": [{**g, "yard": ""} for g in gates], "trucks": trucks}
+    )
+    assert yard_occupancy(apart, policies.admission(apart)).sum(axis=0).max() > 3
+    with pytest.raises(ScenarioError, match="same yard_capacity"):
+        parse_scenario(
+            {
+                "horizon_hours": 24,
+                "gates": [gates[0], {**gates[1], "yard_capacity": 5}],
+                "trucks": trucks,
+            }
+        )

@@ -13,7 +13,7 @@ from accounts import policy
 from accounts.models import User
 from audit import services as audit
 from cuakhau.errors import Conflict, InvalidInput, NotFound
-from flow import planning
+from flow import planning, yards
 from flow import policy as rules
 from flow.choices import AdmissionStatus, BookingStatus
 from flow.models import AdmissionDecision, Slot
@@ -22,7 +22,7 @@ from flow.services.bookings import _quotas
 from flow.services.common import SYSTEM
 from flow.services.notices import pre_registered_days
 from gates.choices import Flow
-from gates.models import CapacityPlan, Gate, Route
+from gates.models import CapacityPlan, Gate, Route, Yard
 from notifications import services as notifications
 from shipments.choices import TruckState
 from shipments.models import Declaration
@@ -127,71 +127,72 @@ def _resize_future_slots(
     return resized
 
 
-def plan_admission(*, gate: Gate, flow: str, today: date | None = None) -> list[AdmissionDecision]:
-    """Decide, from the engine's backlog forecast, which of the next days the gate holds trucks
-    at origin, and advise the declarants of trucks planned for those days."""
-    today = today or timezone.localdate()
-    view = planning.outlook(gate, flow, today)
+def plan_admission(
+    *, gate: Gate, flow: str | None = None, today: date | None = None
+) -> list[AdmissionDecision]:
+    """Decide, from the engine's backlog forecast, which of the next days each of the gate's
+    yards with a published capacity holds trucks at origin, and advise the declarants of
+    trucks planned for those days. A yard is judged by its count over both directions and
+    every road that waits in it, so both directions are held when it is likely full; a notice
+    for pre-registered goods only holds its own days and direction. Returns the decisions
+    (``flow``: only that direction's)."""
+    decisions = []
+    for yard in yards.yard_counts(gate):
+        decisions.extend(_plan_yard(yard, today or timezone.localdate()))
+    return [d for d in decisions if flow is None or d.flow == flow]
+
+
+def _plan_yard(yard: yards.YardCount, today: date) -> list[AdmissionDecision]:
+    view = planning.outlook(yard, today)
     if view is None:
         return []
+    gate = yard.yard.gate
     now = timezone.now()
     decisions = []
     with transaction.atomic():
         seen = [view.day(i) for i in range(len(view.days))]
-        # A notice for pre-registered goods only holds its days, whatever the forecast says.
-        noticed = pre_registered_days(gate, flow, view.days)
-        for i, day in enumerate(view.days):
-            prob = seen[i].prob_full
-            held = prob >= 0.5 or day in noticed
-            earliest = next(
-                (
-                    d
-                    for d, s in zip(view.days[i:], seen[i:], strict=True)
-                    if s.prob_full < 0.5 and d not in noticed
-                ),
-                None,
-            )
-            decision = (
-                AdmissionDecision.objects.select_for_update(of=("self",))
-                .filter(gate=gate, flow=flow, day=day)
-                .first()
-            )
-            values = {
-                "expected_queue": seen[i].p50,
-                "expected_queue_high": seen[i].p90,
-                "probability_full": prob,
-                "yard_capacity": view.yard_capacity,
-                "capacity": int(view.capacity[i]),
-                "earliest_open_day": earliest,
-                "computed_at": now,
-            }
-            if decision is None:
-                decision = AdmissionDecision.objects.create(
-                    gate=gate,
-                    flow=flow,
-                    day=day,
-                    status=AdmissionStatus.HELD if held else AdmissionStatus.OPEN,
-                    **values,
+        for flow in Flow.values:
+            # A notice for pre-registered goods only holds its days, whatever the forecast says.
+            noticed = pre_registered_days(gate, flow, view.days)
+            for i, day in enumerate(view.days):
+                held = seen[i].prob_full >= 0.5 or day in noticed
+                earliest = next(
+                    (
+                        d
+                        for d, s in zip(view.days[i:], seen[i:], strict=True)
+                        if s.prob_full < 0.5 and d not in noticed
+                    ),
+                    None,
                 )
-            else:
-                for name, value in values.items():
-                    setattr(decision, name, value)
-                if not decision.overridden:
-                    # The board's written decision stands until the board changes it.
-                    decision.status = AdmissionStatus.HELD if held else AdmissionStatus.OPEN
-                decision.save()
-            decisions.append(decision)
+                values = {
+                    "gate": gate,
+                    "expected_queue": seen[i].p50,
+                    "expected_queue_high": seen[i].p90,
+                    "probability_full": seen[i].prob_full,
+                    "yard_capacity": view.yard_capacity,
+                    "in_yard": view.initial_queue,
+                    "capacity": int(view.capacity[flow][i]),
+                    "earliest_open_day": earliest,
+                    "computed_at": now,
+                }
+                decisions.append(_decide(yard.yard, flow, day, held, values))
         audit.record(
             action="admission.planned",
-            object_type="gates.gate",
-            object_id=str(gate.pk),
+            object_type="gates.yard",
+            object_id=str(yard.yard.pk),
             actor_label=SYSTEM,
             after={
-                "flow": flow,
+                "gate": gate.code,
+                "yard": yard.code,
                 "yard_capacity": view.yard_capacity,
                 "in_yard": view.initial_queue,
                 "days": [
-                    {"day": d.day.isoformat(), "status": d.status, "p_full": d.probability_full}
+                    {
+                        "day": d.day.isoformat(),
+                        "flow": d.flow,
+                        "status": d.status,
+                        "p_full": d.probability_full,
+                    }
                     for d in decisions
                 ],
             },
@@ -200,20 +201,50 @@ def plan_admission(*, gate: Gate, flow: str, today: date | None = None) -> list[
         for decision in decisions:
             if decision.status == AdmissionStatus.HELD:
                 _advise_hold(decision)
-        raise_alerts(decisions)
+        for flow in Flow.values:
+            raise_alerts([d for d in decisions if d.flow == flow])
     return decisions
 
 
+def _decide(
+    yard: Yard, flow: str, day: date, held: bool, values: dict[str, Any]
+) -> AdmissionDecision:
+    status = AdmissionStatus.HELD if held else AdmissionStatus.OPEN
+    decision = (
+        AdmissionDecision.objects.select_for_update(of=("self",))
+        .filter(yard=yard, flow=flow, day=day)
+        .first()
+    )
+    if decision is None:
+        return AdmissionDecision.objects.create(
+            yard=yard, flow=flow, day=day, status=status, **values
+        )
+    for name, value in values.items():
+        setattr(decision, name, value)
+    if not decision.overridden:
+        # The board's written decision stands until the board changes it.
+        decision.status = status
+    decision.save()
+    return decision
+
+
 def plan_all_gates() -> dict[str, str]:
-    """Admission decisions for every road gate and direction with a yard limit and history."""
+    """Admission decisions for every yard with a published capacity and history."""
     done: dict[str, str] = {}
     for gate in Gate.objects.filter(is_active=True, mode="road"):
-        for flow in Flow.values:
-            decisions = plan_admission(gate=gate, flow=flow)
-            if decisions:
-                held = [d.day.isoformat() for d in decisions if d.status == AdmissionStatus.HELD]
-                done[f"{gate.code}/{flow}"] = f"held {', '.join(held)}" if held else "open"
+        for decision_flow, group in _by_yard_and_flow(plan_admission(gate=gate)).items():
+            held = [d.day.isoformat() for d in group if d.status == AdmissionStatus.HELD]
+            done[decision_flow] = f"held {', '.join(held)}" if held else "open"
     return done
+
+
+def _by_yard_and_flow(
+    decisions: list[AdmissionDecision],
+) -> dict[str, list[AdmissionDecision]]:
+    groups: dict[str, list[AdmissionDecision]] = {}
+    for d in decisions:
+        groups.setdefault(f"{d.yard.code}/{d.flow}", []).append(d)
+    return groups
 
 
 def _advise_hold(decision: AdmissionDecision) -> int:

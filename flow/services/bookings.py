@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,8 +17,9 @@ from accounts import policy
 from accounts.models import User
 from audit import services as audit
 from cuakhau.errors import Conflict, InvalidInput, NotFound
-from flow import board, planning
+from flow import board, yards
 from flow import policy as rules
+from flow.capacity import hourly_capacity, open_spans
 from flow.choices import AdmissionStatus, BookingStatus, Lane
 from flow.models import AdmissionDecision, Booking, Slot, YardVisit
 from flow.services.common import SYSTEM
@@ -47,7 +48,7 @@ def slot_for(*, gate: Gate, route: Route | None, flow: str, starts_at: datetime)
     slot = Slot.objects.filter(**lookup).first()
     if slot is not None:
         return slot
-    capacity = planning.hourly_capacity(gate, flow, starts_at, 1, route=route)[0]
+    capacity = hourly_capacity(gate, flow, starts_at, 1, route=route)[0]
     green, walkin = _quotas(capacity)
     try:
         with transaction.atomic():
@@ -75,12 +76,10 @@ def offers(*, declaration: Declaration, days: int | None = None) -> list[SlotOff
     days = days or settings.CUAKHAU_BOOKING_DAYS_AHEAD
     start = _hour(timezone.now()) + timedelta(hours=1)
     hours = days * 24
-    capacity = planning.hourly_capacity(
+    capacity = hourly_capacity(
         declaration.gate, declaration.flow, start, hours, route=declaration.route
     )
-    spans = planning.open_spans(
-        declaration.gate, declaration.flow, start, hours, route=declaration.route
-    )
+    spans = open_spans(declaration.gate, declaration.flow, start, hours, route=declaration.route)
     existing = {
         s.starts_at: s
         for s in Slot.objects.filter(
@@ -91,11 +90,11 @@ def offers(*, declaration: Declaration, days: int | None = None) -> list[SlotOff
             starts_at__lt=start + timedelta(hours=hours),
         )
     }
-    held = _held_days(declaration.gate, declaration.flow)
+    held = _held_days(declaration)
     days_ahead = sorted({timezone.localdate(start + timedelta(hours=h)) for h in range(hours)})
     noticed = pre_registered_days(declaration.gate, declaration.flow, days_ahead, declaration.route)
     # A pre-registered day is held for the others; a trip registered in time may still come.
-    held -= noticed - _held_by_forecast(declaration.gate, declaration.flow)
+    held -= noticed - _held_by_forecast(declaration)
     held |= pre_registered_days(
         declaration.gate, declaration.flow, days_ahead, declaration.route, declaration
     )
@@ -125,18 +124,28 @@ def offers(*, declaration: Declaration, days: int | None = None) -> list[SlotOff
     return out
 
 
-def _held_days(gate: Gate, flow: str) -> set[date]:
+def decisions_for(declaration: Declaration) -> QuerySet[AdmissionDecision]:
+    """The admission decisions that apply to a truck: its yard's, in its direction (none when
+    its yard publishes no capacity)."""
+    yard = yards.yard_of(declaration)
+    if yard is None:
+        return AdmissionDecision.objects.none()
+    return AdmissionDecision.objects.filter(yard=yard.yard, flow=declaration.flow)
+
+
+def _held_days(declaration: Declaration) -> set[date]:
     return set(
-        AdmissionDecision.objects.filter(
-            gate=gate, flow=flow, status=AdmissionStatus.HELD, day__gte=timezone.localdate()
-        ).values_list("day", flat=True)
+        decisions_for(declaration)
+        .filter(status=AdmissionStatus.HELD, day__gte=timezone.localdate())
+        .values_list("day", flat=True)
     )
 
 
-def _held_by_forecast(gate: Gate, flow: str) -> set[date]:
+def _held_by_forecast(declaration: Declaration) -> set[date]:
     """Held days the yard forecast (or the board) holds, whatever notices say."""
     return set(
-        AdmissionDecision.objects.filter(gate=gate, flow=flow, status=AdmissionStatus.HELD)
+        decisions_for(declaration)
+        .filter(status=AdmissionStatus.HELD)
         .filter(day__gte=timezone.localdate())
         .filter(Q(probability_full__gte=0.5) | Q(overridden_by__isnull=False))
         .values_list("day", flat=True)
@@ -186,12 +195,11 @@ def _check_start(starts_at: datetime | None, declaration: Declaration) -> dateti
             fields={"starts_at": [_("Choose a slot within %d days.") % horizon]},
         )
     refuse_new_booking(declaration, starts_at)
-    decision = AdmissionDecision.objects.filter(
-        gate=declaration.gate,
-        flow=declaration.flow,
-        day=timezone.localdate(starts_at),
-        status=AdmissionStatus.HELD,
-    ).first()
+    decision = (
+        decisions_for(declaration)
+        .filter(day=timezone.localdate(starts_at), status=AdmissionStatus.HELD)
+        .first()
+    )
     if decision is not None and not _noticed_only(decision, declaration):
         when = (
             decision.earliest_open_day.strftime("%d/%m/%Y")

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scoping import Action
-from flow import planning
+from flow import planning, yards
 from flow.choices import AdmissionStatus, BookingStatus
-from flow.models import AdmissionDecision, Booking, YardVisit
+from flow.models import Booking, YardVisit
+from flow.services.bookings import decisions_for
 from gates.choices import YardKind
 from gates.models import Yard
 from shipments.choices import TruckState
@@ -69,9 +70,9 @@ def open_trips(user: User) -> list[Declaration]:
 def trip_yards(trip: Declaration) -> list[Yard]:
     """The yards a trip goes to: its road's own yards, else the gate's own (the yards of the
     other roads and the holding areas are not where it goes; a notice names where to wait)."""
-    yards = Yard.objects.filter(gate=trip.gate).exclude(kind=YardKind.HOLDING_AREA)
-    own = list(yards.filter(route_id=trip.route_id)) if trip.route_id is not None else []
-    return own or list(yards.filter(route__isnull=True))
+    waiting = Yard.objects.filter(gate=trip.gate).exclude(kind=YardKind.HOLDING_AREA)
+    own = list(waiting.filter(route_id=trip.route_id)) if trip.route_id is not None else []
+    return own or list(waiting.filter(route__isnull=True))
 
 
 def next_trip(user: User, now: datetime | None = None) -> NextTrip | None:
@@ -94,9 +95,14 @@ def next_trip(user: User, now: datetime | None = None) -> NextTrip | None:
             .select_related("yard")
             .first()
         )
-        found.in_yard = Declaration.objects.filter(
-            gate=trip.gate, flow=trip.flow, state__in=planning.IN_YARD
-        ).count()
+        # The yard's own count (both directions, every road that waits in it), the figure the
+        # yard console and the public board show.
+        yard = yards.yard_of(trip)
+        found.in_yard = (
+            yard.in_yard()
+            if yard is not None
+            else Declaration.objects.filter(gate=trip.gate, state__in=planning.IN_YARD).count()
+        )
     if trip.state == TruckState.CLEARED:
         order = planning.call_order(trip.gate, trip.flow, now)
         if trip.pk in order:
@@ -104,7 +110,7 @@ def next_trip(user: User, now: datetime | None = None) -> NextTrip | None:
             found.call_queue = len(order)
     if trip.state == TruckState.DECLARED:
         day = timezone.localtime(trip.planned_arrival).date()
-        decision = AdmissionDecision.objects.filter(gate=trip.gate, flow=trip.flow, day=day).first()
+        decision = decisions_for(trip).filter(day=day).first()
         if decision is not None and decision.status == AdmissionStatus.HELD:
             found.held = True
             found.hold_day = decision.earliest_open_day

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -103,5 +103,5 @@ def withdrawal_counts(*, days: int = 28) -> list[Withdrawals]:
             rows[(gate_id, flow)].due = n
     for target in rows.values():
         target.before_yard = sum(target.by_reason.values()) - target.from_yard
-        target.daily_leave_rate = leave_rate(target.gate, target.flow, now)
+        target.daily_leave_rate = leave_rate(Q(gate=target.gate, flow=target.flow), now)
     return sorted(rows.values(), key=lambda r: (r.gate.sort_order, r.flow))

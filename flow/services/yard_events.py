@@ -21,7 +21,7 @@ from accounts.scoping import Action
 from audit import services as audit
 from cuakhau.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from cuakhau.signing import check_signed
-from flow import board, planning
+from flow import board, yards
 from flow import policy as rules
 from flow.choices import BookingStatus, EventKind, EventStatus
 from flow.models import Booking, Device, PlateEvent, YardVisit
@@ -523,10 +523,22 @@ def do_dismiss_event(*, actor: User, event_id: int, reason: str) -> PlateEvent:
 
 
 @dataclass(frozen=True)
+class YardLoad:
+    """One yard with a published capacity and its count (``flow.yards``): the figure the
+    public board and admission control show."""
+
+    code: str
+    name: str
+    in_yard: int
+    capacity: int
+
+
+@dataclass(frozen=True)
 class YardStatus:
     gate: Gate
+    #: Trucks in the gate's yards, every road and direction (as the public board counts them).
     in_yard: int
-    capacity: int | None
+    yards: list[YardLoad]
     dwell_hours_now: float | None
     dwell_hours_today: float | None
     unmatched: int
@@ -535,13 +547,10 @@ class YardStatus:
 def yard_status(gate: Gate) -> YardStatus:
     now = timezone.now()
     open_visits = YardVisit.objects.filter(gate=gate, exited_at__isnull=True)
-    in_yard = open_visits.count()
+    entered = list(open_visits.values_list("entered_at", flat=True))
     dwell_now = None
-    if in_yard:
-        total = sum(
-            (now - v).total_seconds() for v in open_visits.values_list("entered_at", flat=True)
-        )
-        dwell_now = total / in_yard / 3600
+    if entered:
+        dwell_now = sum((now - at).total_seconds() for at in entered) / len(entered) / 3600
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     closed = list(
         YardVisit.objects.filter(gate=gate, exited_at__gte=start).values_list(
@@ -553,8 +562,12 @@ def yard_status(gate: Gate) -> YardStatus:
     )
     return YardStatus(
         gate=gate,
-        in_yard=in_yard,
-        capacity=planning.yard_capacity(gate),
+        in_yard=Declaration.objects.filter(gate=gate, state__in=yards.IN_YARD).count(),
+        yards=[
+            YardLoad(y.code, y.yard.name, y.in_yard(), y.capacity)
+            for y in yards.yard_counts(gate)
+            if y.capacity is not None
+        ],
         dwell_hours_now=dwell_now,
         dwell_hours_today=dwell_today,
         unmatched=PlateEvent.objects.filter(gate=gate, status=EventStatus.UNMATCHED).count(),

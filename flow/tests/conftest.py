@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from flow import planning
+from flow.capacity import hourly_capacity
 from gates.models import CapacityPlan, Gate
 from shipments.models import Declaration
 
@@ -13,7 +13,7 @@ def open_hour(declaration: Declaration, *, after_hours: int = 2) -> datetime:
     """The first hour, ``after_hours`` or more from now, when the declaration's gate is open."""
     start = timezone.localtime(timezone.now()).replace(minute=0, second=0, microsecond=0)
     start += timedelta(hours=after_hours)
-    capacity = planning.hourly_capacity(
+    capacity = hourly_capacity(
         declaration.gate, declaration.flow, start, 24 * 6, route=declaration.route
     )
     for h, value in enumerate(capacity):

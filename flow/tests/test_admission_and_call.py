@@ -14,11 +14,11 @@ from audit.models import AuditEvent
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed
 from cuakhau.testing import FRUIT_CODES, World, declare, pass_checks, walk_to
 from engine.policies import priority
-from flow import planning, services
+from flow import planning, services, yards
 from flow.choices import AdmissionStatus
 from flow.models import AdmissionDecision
 from flow.tests.conftest import set_capacity
-from gates.models import CapacityPlan, Yard
+from gates.models import CapacityPlan, Gate, Yard
 from notifications.models import Delivery, Notification
 from shipments.choices import TruckState
 from shipments.services import HistoricTrip, LineInput, import_history
@@ -83,6 +83,12 @@ def _trips(
     import_history(trips=trips, actor_label="system:test")
 
 
+def _own_yard(gate: Gate) -> yards.YardCount:
+    found = yards.yard_count(Yard.objects.get(gate=gate, route__isnull=True, kind="yard"))
+    assert found is not None
+    return found
+
+
 def _history(world: World, per_day: int, days: int) -> None:
     """``per_day`` trucks a day declared for Hữu Nghị exits over the last ``days`` days, all
     still in the yard."""
@@ -114,8 +120,11 @@ def test_overflow_forecast_holds_days_advises_and_the_board_can_override(world: 
     Yard.objects.filter(gate=gate).update(vehicle_capacity=None)
     Yard.objects.filter(code="huu-nghi-yard").update(vehicle_capacity=305)
     tomorrow = timezone.localdate() + timedelta(days=1)
+    # A truck of the gate's own road: it waits in the gate's own yard, the one held.
     planned = declare(
-        world, planned_arrival=datetime.combine(tomorrow, time(9), timezone.get_current_timezone())
+        world,
+        route="",
+        planned_arrival=datetime.combine(tomorrow, time(9), timezone.get_current_timezone()),
     )
     decisions = services.plan_admission(gate=gate, flow="exit")
     assert len(decisions) == 7
@@ -335,7 +344,8 @@ def test_yard_occupancy_is_counted_back_from_the_trucks_history(world: World) ->
     now = datetime.combine(timezone.localdate(), time(6, 30), tz)
     _yard_days(world, days=3, now=now)
     gate = world.gates["huu-nghi"]
-    counts = planning.yard_occupancy(gate, "exit", now - timedelta(days=2), now)
+    yard = _own_yard(gate)
+    counts = planning.yard_occupancy(yard, now - timedelta(days=2), now, flow="exit")
     by_hour = dict(zip(counts["ds"].dt.strftime("%d %H"), counts["y"], strict=True))
     yesterday = timezone.localtime(now - timedelta(days=1)).strftime("%d")
     # Two arrive at each of 08:00 … 12:00 and all ten cross at 17:00.
@@ -346,7 +356,10 @@ def test_yard_occupancy_is_counted_back_from_the_trucks_history(world: World) ->
     assert by_hour[f"{yesterday} 17"] == 0
     assert counts["y"].max() == 10
     # Hours of the other flow and the other gates do not count.
-    assert planning.yard_occupancy(gate, "entry", now - timedelta(days=2), now)["y"].max() == 0
+    assert planning.yard_occupancy(yard, now - timedelta(days=2), now, "entry")["y"].max() == 0
+    # The yard's own count is both directions: here, the exits.
+    both = planning.yard_occupancy(yard, now - timedelta(days=2), now)
+    assert both["y"].tolist() == counts["y"].tolist()
 
 
 def test_admission_reads_the_hourly_yard_forecast_for_today(world: World) -> None:
@@ -360,7 +373,7 @@ def test_admission_reads_the_hourly_yard_forecast_for_today(world: World) -> Non
     gate = world.gates["huu-nghi"]
     Yard.objects.filter(gate=gate).update(vehicle_capacity=None)
     Yard.objects.filter(code="huu-nghi-yard").update(vehicle_capacity=8)
-    view = planning.outlook(gate, "exit", today, now=now)
+    view = planning.outlook(_own_yard(gate), today, now=now)
     assert view is not None and view.hourly is not None
     afternoon = view.hourly[view.hourly["ds"].dt.hour.between(13, 16)]
     assert afternoon["mean"].min() >= 8, afternoon
@@ -371,4 +384,4 @@ def test_admission_reads_the_hourly_yard_forecast_for_today(world: World) -> Non
     last = len(view.days) - 1
     assert view.day(last).prob_full == float(view.backlog.prob_full[last])
     # Without four days of the yard's count there is no hourly forecast.
-    assert planning.yard_forecast(gate, "exit", now - timedelta(days=26)) is None
+    assert planning.yard_forecast(_own_yard(gate), now - timedelta(days=26)) is None

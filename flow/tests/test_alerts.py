@@ -16,6 +16,7 @@ from cuakhau.testing import World
 from flow import services
 from flow.choices import AdmissionStatus
 from flow.models import AdmissionDecision, OverflowAlert
+from gates.models import Yard
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,7 @@ def _plan(world: World, flow: str, full_on: int | None) -> list[AdmissionDecisio
         rows.append(
             AdmissionDecision.objects.update_or_create(
                 gate=world.gates["huu-nghi"],
+                yard=Yard.objects.get(code="huu-nghi-yard"),
                 flow=flow,
                 day=today + timedelta(days=i),
                 defaults={

@@ -15,7 +15,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cuakhau.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cuakhau.testing import World, declare, run_at_once
-from flow import planning, services
+from flow import services
+from flow.capacity import hourly_capacity
 from flow.choices import BookingStatus, Lane
 from flow.models import Booking, Slot
 from flow.tests.conftest import open_hour, set_capacity
@@ -107,7 +108,7 @@ def test_one_active_booking_per_vehicle_and_trip(world: World) -> None:
     hour = open_hour(first)
     # The next open hour after it (late in the day that is tomorrow morning, not hour + 1).
     later = hour + timedelta(hours=1)
-    while planning.hourly_capacity(first.gate, first.flow, later, 1, route=first.route)[0] <= 0:
+    while hourly_capacity(first.gate, first.flow, later, 1, route=first.route)[0] <= 0:
         later += timedelta(hours=1)
     services.do_book(actor=world.owner, reference=first.reference, starts_at=hour)
     with pytest.raises(Conflict) as info:

@@ -30,6 +30,7 @@ STEEL = [
 def _decision(world: World, day_offset: int, **values: object) -> AdmissionDecision:
     fields: dict[str, object] = {
         "gate": world.gates["huu-nghi"],
+        "yard": Yard.objects.get(code="huu-nghi-yard"),
         "flow": "exit",
         "day": timezone.localdate() + timedelta(days=day_offset),
         "status": AdmissionStatus.OPEN,
@@ -55,7 +56,8 @@ def test_the_board_draws_the_yard_and_marks_it_over_capacity(world: World) -> No
     _decision(world, 1, status=AdmissionStatus.HELD, expected_queue=700, expected_queue_high=800)
     board.forget("huu-nghi")
     page = Client().get("/flow/board/huu-nghi/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
-    assert page.count('<figure class="chart"') == 2
+    # The gate's own yard: its count and its forecast; Tân Thanh's yard: its count.
+    assert page.count('<figure class="chart"') == 3
     assert '<polyline class="over"' in page or '<circle class="over"' in page
     assert "vượt sức chứa" in page  # said in words, not only in colour
     assert 'class="over-capacity"' in page  # and in the table behind the chart
@@ -63,7 +65,9 @@ def test_the_board_draws_the_yard_and_marks_it_over_capacity(world: World) -> No
     zh = Client().get("/flow/board/huu-nghi/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert '<figure class="chart"' in zh and 'lang="zh-hans"' in zh
     data = Client().get("/api/v1/board/huu-nghi/").json()["gates"][0]
-    assert data["yard_history"][-1][1] == 3 and data["outlook"][0]["held"] is True
+    own = next(y for y in data["yards"] if y["code"] == "huu-nghi-yard")
+    assert own["history"][-1][1] == 3 and own["outlook"][0]["held"] is True
+    assert own["capacity"] == 2 and own["in_yard"] == 3
 
 
 def test_admission_draws_each_lane_with_held_days_and_overrides(world: World) -> None:
@@ -80,7 +84,7 @@ def test_admission_draws_each_lane_with_held_days_and_overrides(world: World) ->
     web = Client()
     web.force_login(world.board)
     page = web.get("/flow/admission/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
-    lane = page.split('data-lane="huu-nghi-exit"')[1].split("</figure>")[0]
+    lane = page.split('data-lane="huu-nghi-yard-exit"')[1].split("</figure>")[0]
     assert 'class="band"' in lane and 'class="limit"' in lane
     assert lane.count('<rect class="mark"') == 1 and lane.count('<rect class="override"') == 1
     # The past decision is on the time line too: four days drawn.

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cuakhau.testing import World, declare, walk_to
-from flow import services
+from flow import services, yards
 from flow.choices import AdmissionStatus
 from flow.models import AdmissionDecision
 from flow.tests.conftest import open_hour, set_capacity
@@ -80,8 +80,11 @@ def test_the_driver_is_sent_to_the_trips_own_yard(world: World) -> None:
 def test_a_held_day_tells_the_driver_to_stay_at_origin_and_until_when(world: World) -> None:
     trip = declare(world)
     day = timezone.localtime(trip.planned_arrival).date()
+    yard = yards.yard_of(trip)
+    assert yard is not None and yard.code == "tan-thanh-yard"
     AdmissionDecision.objects.create(
         gate=trip.gate,
+        yard=yard.yard,
         flow=trip.flow,
         day=day,
         status=AdmissionStatus.HELD,

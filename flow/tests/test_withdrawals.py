@@ -9,6 +9,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
@@ -128,8 +129,9 @@ def test_the_leave_rate_is_withdrawals_from_the_yard_per_truck_day(world: World)
     _yard_history(world)
     gate = world.gates["huu-nghi"]
     # 4 trucks for 5 days and 2 for the next 5: 30 truck-days, 2 left.
-    assert planning.leave_rate(gate, "exit", timezone.now()) == pytest.approx(2 / 30, rel=0.02)
-    assert planning.leave_rate(gate, "entry", timezone.now()) == 0.0
+    now = timezone.now()
+    assert planning.leave_rate(Q(gate=gate, flow="exit"), now) == pytest.approx(2 / 30, rel=0.02)
+    assert planning.leave_rate(Q(gate=gate, flow="entry"), now) == 0.0
 
 
 def test_the_board_sees_withdrawals_by_gate_and_reason(world: World) -> None:

@@ -44,11 +44,17 @@ def test_reference_load_is_idempotent_and_sourced() -> None:
         "tan-my-non-tariff-zone",
         "viettel-logistics-park",
     }
-    assert "to be confirmed" in Yard.objects.get(code="huu-nghi-yard").source
+    # Yard capacities from a dated public source (VNS, 9 Jun 2023); the 600 had none.
+    hn_yard = Yard.objects.get(code="huu-nghi-yard")
+    assert (hn_yard.vehicle_capacity, hn_yard.capacity_as_of) == (450, date(2023, 6, 9))
+    assert "Việt Nam News" in hn_yard.source
+    assert Yard.objects.get(code="tan-my-non-tariff-zone").vehicle_capacity == 800
+    assert all(
+        y.capacity_as_of is not None for y in Yard.objects.filter(vehicle_capacity__isnull=False)
+    )
     assert Route.objects.get(code="tan-thanh").border_markers == "1088/2–1089"
     assert Route.objects.get(code="coc-nam").border_markers == "1104–1105"
     assert huu_nghi.foreign_gate.name_zh == "友谊关"
-    assert Yard.objects.get(code="huu-nghi-yard").vehicle_capacity == 600
     # Unknown figures stay empty rather than invented.
     assert Yard.objects.get(code="chi-ma-yard").vehicle_capacity is None
     # Chi Ma, the main gate, has its published hours: two windows a day from 1 Dec 2023.

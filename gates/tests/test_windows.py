@@ -12,8 +12,9 @@ from audit.models import AuditEvent
 from conftest import client_for
 from cuakhau.errors import InvalidInput
 from cuakhau.testing import World, declare
-from flow import board, planning
+from flow import board
 from flow import services as flow
+from flow.capacity import hourly_capacity, open_spans
 from gates import services
 from gates.models import HoursException, WorkingHours
 from shipments import services as shipments
@@ -43,10 +44,10 @@ def test_chi_ma_is_open_in_its_two_windows_and_clears_its_share_of_each_hour(
     assert exit_hours.windows == ((time(7, 30), time(11)), (time(13, 30), time(17)))
     assert exit_hours.windows_text == "07:30–11:00, 13:30–17:00"
     start = datetime.combine(day, time(0), timezone.get_current_timezone())
-    per_hour = planning.hourly_capacity(chi_ma, "entry", start, 24)
+    per_hour = hourly_capacity(chi_ma, "entry", start, 24)
     # 31 an hour at the plan: half of it from 07:30 and from 13:30, none over lunch.
     assert per_hour[6:18] == [0, 15, 31, 31, 31, 0, 0, 15, 31, 31, 31, 0]
-    spans = planning.open_spans(chi_ma, "entry", start, 24)
+    spans = open_spans(chi_ma, "entry", start, 24)
     assert spans[7] is not None and timezone.localtime(spans[7][0]).time() == time(7, 30)
     assert spans[11] is None and spans[12] is None
 
@@ -153,8 +154,8 @@ def test_a_road_only_two_window_suspension(world: World) -> None:
     assert "Viettel" in hours.wait_at
     assert services.hours_on(gate, day, holidays_today=[])[0].windows == ((time(7), time(18)),)
     start = datetime.combine(day, time(0), timezone.get_current_timezone())
-    capacity = planning.hourly_capacity(gate, "exit", start, 24, route=freight)
-    plan = planning.hourly_capacity(gate, "exit", start, 24)
+    capacity = hourly_capacity(gate, "exit", start, 24, route=freight)
+    plan = hourly_capacity(gate, "exit", start, 24)
     assert capacity[7] == capacity[8] == 0 and capacity[12] == plan[12] // 2
     # The public board lists it with both windows and the road.
     with translation.override("vi"):
@@ -215,10 +216,10 @@ def test_a_short_break_inside_an_hour_clears_only_the_open_minutes(world: World)
         ),
     )
     start = datetime.combine(day, time(0), timezone.get_current_timezone())
-    per_hour = planning.hourly_capacity(world.gates["huu-nghi"], "exit", start, 24)
+    per_hour = hourly_capacity(world.gates["huu-nghi"], "exit", start, 24)
     # 27 an hour (Hữu Nghị Quan is open 07:00–18:00 our time): the 11:00 hour is open 30
     # minutes of 60.
     assert per_hour[10:13] == [27, 13, 27]
-    span = planning.open_spans(world.gates["huu-nghi"], "exit", start, 24)[11]
+    span = open_spans(world.gates["huu-nghi"], "exit", start, 24)[11]
     assert span is not None
     assert [timezone.localtime(t).time() for t in span] == [time(11), time(12)]

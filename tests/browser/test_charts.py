@@ -77,6 +77,7 @@ def _world(world: World) -> None:
     for offset, status in ((-2, AdmissionStatus.OPEN), (0, AdmissionStatus.OPEN), (1, "held")):
         AdmissionDecision.objects.create(
             gate=world.gates["huu-nghi"],
+            yard=Yard.objects.get(code="huu-nghi-yard"),
             flow="exit",
             day=today + timedelta(days=offset),
             status=status,
@@ -98,8 +99,9 @@ def test_the_decision_pages_draw_their_charts(
     base = live_server.url
     _world(live_world)
     page.goto(f"{base}/flow/board/huu-nghi/")
-    assert _drawn(page, "#gate-huu-nghi") == 2
-    over = page.locator("#gate-huu-nghi .yard-load.over")
+    # Hữu Nghị's own yard: its count and forecast; Tân Thanh's yard: its count.
+    assert _drawn(page, "#gate-huu-nghi") == 3
+    over = page.locator('#gate-huu-nghi .yard-load.over[data-yard="huu-nghi-yard"]')
     expect(over).to_be_visible()
     expect(over).to_contain_text("vượt sức chứa" if language == "vi" else "超出容量")
     assert page.locator("#gate-huu-nghi figure.chart .over").count() > 0
@@ -111,7 +113,8 @@ def test_the_decision_pages_draw_their_charts(
     _log_in(page, base, "board")
     page.goto(f"{base}/flow/admission/")
     assert _drawn(page, "#admission-charts") >= 1
-    expect(page.locator('#admission-charts [data-lane="huu-nghi-exit"] rect.mark')).to_have_count(1)
+    lane = page.locator('#admission-charts [data-lane="huu-nghi-yard-exit"] rect.mark')
+    expect(lane).to_have_count(1)
     page.goto(f"{base}/fees/revenue/")
     assert _drawn(page, "#revenue-charts") == 2
     page.goto(f"{base}/clearance/performance/")

@@ -76,7 +76,16 @@ def test_the_live_state_becomes_a_valid_scenario(world: World) -> None:
     assert any(25 <= t["ready_hour"] <= 27 for t in tan_thanh)
     assert [t["ready_hour"] for t in by_gate["huu-nghi/exit"]] == [0]
     assert scenario.n_trucks == 5
-    assert doc["whatif"] == {"declared": 5, "forecast": 0, "left_out_no_capacity": {}}
+    assert {k: v for k, v in doc["whatif"].items() if k != "in_yard"} == {
+        "declared": 5,
+        "forecast": 0,
+        "left_out_no_capacity": {},
+    }
+    # Each yard counted once over its roads and both directions, as the console counts it.
+    assert doc["whatif"]["in_yard"]["huu-nghi-yard"] == 1
+    assert doc["whatif"]["in_yard"]["tan-thanh-yard"] == 2
+    shared = {g["id"]: g.get("yard") for g in doc["gates"]}
+    assert shared["huu-nghi/exit"] == shared["huu-nghi/entry"] == "huu-nghi-yard"
     # Chi Ma publishes its hours and capacity: a truck there is in the scenario. One at Na Hình,
     # which publishes none, is left out and counted.
     declare(world, gate="chi-ma", route="", vehicle_plate="29C-801.09", lines=STEEL)
