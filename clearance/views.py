@@ -37,7 +37,7 @@ from clearance.choices import (
 )
 from clearance.models import CheckRule, Clearance, DocumentRequirement, SelectivityRule, TimeLimit
 from cuakhau.errors import DomainError, InvalidInput
-from cuakhau.numbers import form_language
+from cuakhau.numbers import form_language, parse_moment
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.models import Gate
 from shipments import services as shipments
@@ -185,16 +185,15 @@ def record_inspection(request: HtmxHttpRequest, reference: str, check_id: int) -
     started = request.POST.get("started_at", "").strip()
     started_at: datetime | None = None
     if started:
-        try:
-            started_at = datetime.fromisoformat(started)
-        except ValueError:
+        started_at, problem = parse_moment(started)
+        if started_at is None:
             bad_time = InvalidInput(
                 _("The inspection has errors; see each field."),
-                fields={"started_at": [_("Give a date and time, e.g. 2026-11-26T08:30.")]},
+                fields={
+                    "started_at": [problem or _("Give a date and time, e.g. 2026-11-26T08:30.")]
+                },
             )
             return _panel_error(request, declaration, bad_time, f"check-{check_id}")
-        if timezone.is_naive(started_at):
-            started_at = timezone.make_aware(started_at)
     data = services.InspectionInput(
         result=request.POST.get("result", ""),
         notes=request.POST.get("notes", ""),

@@ -7,7 +7,7 @@ the message in the language negotiated from ``Accept-Language``.
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import django_filters
@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cuakhau.errors import DomainError
+from cuakhau.numbers import check_moment
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -46,24 +47,6 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     else:
         out[prefix or "non_field_errors"] = [str(detail)]
     return out
-
-
-#: Moments the platform deals in, and the offsets real places use (UTC−12 to UTC+14). Outside
-#: them a value is a typing accident or an attack: 0779-04-13T18:42+19:58 passed Python and
-#: made PostgreSQL fail the whole request ("time zone displacement out of range").
-FIRST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
-LAST_MOMENT = datetime(2100, 1, 1, tzinfo=UTC)
-MAX_OFFSET = timedelta(hours=14)
-
-
-def check_moment(value: datetime) -> str | None:
-    """Why ``value`` (an aware datetime) is out of bounds, or None."""
-    offset = value.utcoffset()
-    if offset is not None and abs(offset) > MAX_OFFSET:
-        return str(_("Give a time zone between −12:00 and +14:00."))
-    if not FIRST_MOMENT <= value <= LAST_MOMENT:
-        return str(_("Give a time between the years 2000 and 2099."))
-    return None
 
 
 class BoundedDateTimeField(serializers.DateTimeField):

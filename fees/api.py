@@ -23,7 +23,6 @@ from cuakhau.errors import DomainError, InvalidInput, NotFound
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
 from fees import providers, reports, services
-from fees.choices import ReceiptLineKind, RefundStatus
 from fees.models import (
     Assessment,
     FeeMultiplier,
@@ -350,6 +349,9 @@ class VerificationSerializer(serializers.Serializer[Any]):
     gate = serializers.CharField()
     amount_vnd = serializers.IntegerField()
     refunded_vnd = serializers.IntegerField()
+    excess_vnd = serializers.IntegerField(
+        help_text="Paid in excess of every charge, held to be refunded (part of amount_vnd)."
+    )
     fee_types = serializers.ListField(child=serializers.CharField())
 
 
@@ -363,12 +365,7 @@ class ReceiptVerifyView(APIView):
         found = Receipt.objects.select_related("gate").filter(token=token).first()
         if found is None:
             raise NotFound(_("No receipt has this code."))
-        refunded = sum(
-            r.amount_vnd for r in found.payment.refunds.filter(status=RefundStatus.COMPLETED)
-        )
-        kinds = sorted(
-            {line.kind for line in found.lines.all() if line.kind != ReceiptLineKind.CREDIT}
-        )
+        checked = services.verification(found)
         return Response(
             VerificationSerializer(
                 {
@@ -377,8 +374,9 @@ class ReceiptVerifyView(APIView):
                     "issued_at": found.issued_at,
                     "gate": found.gate.code,
                     "amount_vnd": found.amount_vnd,
-                    "refunded_vnd": refunded,
-                    "fee_types": kinds,
+                    "refunded_vnd": checked.refunded_vnd,
+                    "excess_vnd": checked.excess_vnd,
+                    "fee_types": checked.fee_types,
                 }
             ).data
         )

@@ -29,14 +29,19 @@ from cuakhau.qr import qr_svg
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from fees import charts, providers, reports, services
 from fees import policy as rules
-from fees.choices import AssessmentStatus, ChargeKind, PaymentRequestStatus, RefundStatus
+from fees.choices import (
+    AssessmentStatus,
+    ChargeKind,
+    PaymentRequestStatus,
+    ReceiptLineKind,
+    RefundStatus,
+)
 from fees.models import (
     Assessment,
     FeeReduction,
     FeeSchedule,
     PaymentRequest,
     Receipt,
-    Refund,
     YardRate,
 )
 from fees.money import vnd
@@ -264,15 +269,18 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
 def _verified(request: HttpRequest, found: Receipt | None, context: dict[str, Any]) -> HttpResponse:
     if found is None:
         return render(request, "fees/verify.html", {"receipt": None, **context}, status=404)
-    refunded = sum(
-        r.amount_vnd
-        for r in Refund.objects.filter(payment_id=found.payment_id, status=RefundStatus.COMPLETED)
-    )
-    kinds = sorted({line.get_kind_display() for line in found.lines.all()})
+    checked = services.verification(found)
+    kinds = [str(ReceiptLineKind(kind).label) for kind in checked.fee_types]
     return render(
         request,
         "fees/verify.html",
-        {"receipt": found, "refunded": refunded, "kinds": kinds, **context},
+        {
+            "receipt": found,
+            "refunded": checked.refunded_vnd,
+            "excess": checked.excess_vnd,
+            "kinds": kinds,
+            **context,
+        },
     )
 
 

@@ -205,6 +205,13 @@ class ManualEventSerializer(serializers.Serializer[Any]):
 
 class CorrectSerializer(serializers.Serializer[Any]):
     reference = serializers.CharField(max_length=20)
+    reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required when the trip's plate is not one the camera could have misread.",
+    )
 
 
 class DismissSerializer(serializers.Serializer[Any]):

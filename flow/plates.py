@@ -86,3 +86,23 @@ def reconcile(reads: Sequence[Read], candidates: Sequence[Candidate]) -> Match:
     if len(reads) == 1 and best_score < LOW_CONFIDENCE and best not in exact:
         return Match(None, "a single low-confidence read")
     return Match(best, "matched")
+
+
+def edits(a: str, b: str) -> int:
+    """Character insertions, deletions and substitutions from ``a`` to ``b`` (Levenshtein;
+    plates are a dozen characters, so the quadratic table is nothing)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def misread_edits(reads: Sequence[dict[str, object]], plate: str) -> int:
+    """How far ``plate`` is from the closest of a camera's reads, on the OCR key (look-alike
+    characters merged): 0 for a read of that plate, large for another truck."""
+    key = ocr_key(plate)
+    found = [ocr_key(str(r.get("plate", ""))) for r in reads if isinstance(r, dict)]
+    return min((edits(key, k) for k in found if k), default=len(key))

@@ -20,6 +20,7 @@ from accounts import policy
 from accounts.models import User
 from cuakhau.api import error_body
 from cuakhau.errors import DomainError, InvalidInput
+from cuakhau.numbers import parse_moment
 from cuakhau.qr import qr_svg
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from cuakhau.signing import fingerprint
@@ -53,12 +54,13 @@ def _refuse(request: HttpRequest, status: int, message: Any) -> HttpResponse:
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
-def _parse_hour(raw: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        return None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+def _parse_hour(raw: str, field: str) -> datetime | None:
+    """A date and time from a form, within the bounds the API keeps: refused naming ``field``
+    when out of them; None when empty or not a date and time (the use case names the field)."""
+    moment, problem = parse_moment(raw)
+    if problem:
+        raise InvalidInput(_("The form has errors; see each field."), fields={field: [problem]})
+    return moment
 
 
 # --- booking (a section of the declaration page) ----------------------------------------------
@@ -126,9 +128,9 @@ def booking_panel(request: HttpRequest, declaration: Declaration) -> Panel | Non
 @require_POST
 def book(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     user = actor(request)
-    starts_at = _parse_hour(request.POST.get("starts_at", ""))
     action = request.POST.get("action", "book")
     try:
+        starts_at = _parse_hour(request.POST.get("starts_at", ""), "starts_at")
         if action == "cancel":
             services.do_cancel_booking(
                 actor=user, reference=reference, reason=request.POST.get("reason", "")
@@ -350,6 +352,7 @@ def yard_action(request: HtmxHttpRequest, code: str) -> HttpResponse:
                 actor=user,
                 event_id=int(request.POST.get("event", "0") or 0),
                 reference=request.POST.get("reference", ""),
+                reason=request.POST.get("reason", ""),
             )
             message = _("Event corrected.")
         elif action == "dismiss":
@@ -437,7 +440,9 @@ def admission_action(request: HtmxHttpRequest) -> HttpResponse:
                 route_code=route_code,
                 flow=request.POST.get("flow", ""),
                 trucks_per_hour=request.POST.get("trucks_per_hour", ""),
-                effective_from=_parse_hour(request.POST.get("effective_from", "")),
+                effective_from=_parse_hour(
+                    request.POST.get("effective_from", ""), "effective_from"
+                ),
                 reason=request.POST.get("reason", ""),
             )
             message = _("Capacity published.")

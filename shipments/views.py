@@ -25,7 +25,7 @@ from accounts.choices import Role
 from accounts.scoping import Action
 from cuakhau.csvsafe import safe_row
 from cuakhau.errors import DomainError, InvalidInput
-from cuakhau.numbers import form_language
+from cuakhau.numbers import form_language, parse_moment
 from cuakhau.requests import HtmxHttpRequest, actor, redirect_after_change
 from gates.choices import Flow
 from gates.models import Gate
@@ -69,12 +69,9 @@ def _route_options() -> list[tuple[str, str]]:
     return options
 
 
-def _parse_arrival(raw: str) -> datetime | None:
-    try:
-        naive = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return naive if timezone.is_aware(naive) else timezone.make_aware(naive)
+def _parse_arrival(raw: str) -> tuple[datetime | None, str | None]:
+    """The planned arrival as typed, within the bounds the API keeps (``parse_moment``)."""
+    return parse_moment(raw)
 
 
 def _lines_from_post(post: Any) -> list[dict[str, str]]:
@@ -153,6 +150,8 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
     }
     two_way = post.get("two_way") == "on"
     values: dict[str, Any] = {**fields, "two_way": two_way, "lines": lines or [{}]}
+    # Out of bounds, the arrival is left out: the declaration is refused, naming why.
+    arrival, arrival_problem = _parse_arrival(fields["planned_arrival"])
     data = services.DeclarationInput(
         direction=fields["direction"],
         flow=fields["flow"],
@@ -162,7 +161,7 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         trailer_plate=fields["trailer_plate"],
         driver=fields["driver"],
         origin_province=fields["origin_province"] or None,
-        planned_arrival=_parse_arrival(fields["planned_arrival"]),
+        planned_arrival=arrival,
         customs_declaration_number=fields["customs_declaration_number"],
         customs_channel=fields["customs_channel"],
         procedure_code=fields["procedure_code"],
@@ -177,6 +176,8 @@ def declaration_new(request: HtmxHttpRequest) -> HttpResponse:
         declaration = services.do_create_declaration(actor=user, data=data)
     except DomainError as exc:
         errors = dict(exc.fields)
+        if arrival_problem:
+            errors["planned_arrival"] = [arrival_problem]
         if "gate" in errors or "route" in errors:
             errors["gate_route"] = errors.pop("gate", []) + errors.pop("route", [])
         context = _form_context(request, values, errors)
@@ -371,11 +372,11 @@ def declaration_amend(request: HtmxHttpRequest, reference: str) -> HttpResponse:
         arrival = None
         raw_arrival = post.get("planned_arrival", "").strip()
         if raw_arrival:
-            arrival = _parse_arrival(raw_arrival)
+            arrival, problem = _parse_arrival(raw_arrival)
             if arrival is None:
                 raise InvalidInput(
                     _("The declaration has errors; see each field."),
-                    fields={"planned_arrival": [_("Give a day and time.")]},
+                    fields={"planned_arrival": [problem or _("Give a day and time.")]},
                 )
         services.do_amend_declaration(
             actor=actor(request),
@@ -406,11 +407,27 @@ def declaration_amend(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     )
 
 
+#: Steps that cannot be undone and are asked again before they are taken.
+CONFIRMED_MOVES = ("reject",)
+
+
 @login_required
 @require_POST
 def declaration_transition(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         declaration = services.visible_declaration(actor=actor(request), reference=reference)
+        move = request.POST.get("transition", "")
+        reason = request.POST.get("reason", "")
+        if (
+            move in CONFIRMED_MOVES
+            and reason.strip()
+            and request.POST.get("confirmed") != "yes"
+            and move in {m.name for m in lifecycle.available_to(declaration, actor(request))}
+        ):
+            # Turning a truck back cannot be undone: one more click, with what it does said.
+            context = _detail_context(request, declaration)
+            context["confirm_move"] = {"name": move, "reason": reason}
+            return render(request, "shipments/declaration_detail.html", context)
         services.do_transition(
             declaration_id=declaration.pk,
             transition=request.POST.get("transition", ""),

@@ -433,7 +433,7 @@ ENDPOINTS = {
         "post",
         lambda w, d: f"/api/v1/yard-events/{_unmatched_event(w, d)}/correct/",
         {"yard_hn"},
-        lambda w, p: {"reference": Declaration.objects.get().reference},
+        lambda w, p: {"reference": Declaration.objects.get().reference, "reason": "test"},
     ),
     "yard event dismiss": Endpoint(
         "post",

@@ -125,6 +125,7 @@ FORMS: dict[str, Form] = {
         lambda w, p, s: {
             "transition": "cancel" if p == "owner" else "reject",
             "reason": "test",
+            "confirmed": "yes",
         },
     ),
     "clearance/rules/<slug:code>/switch/": Form(

@@ -48,12 +48,14 @@ from fees.services.ledger import (
 )
 from fees.services.payments import (
     CallbackResult,
+    Verification,
     _allocation,
     _parse_callback,
     _payable,
     do_request_payment,
     next_receipt_number,
     receive_callback,
+    verification,
 )
 from fees.services.refunds import (
     REFUND_CLAIM_MINUTES,
@@ -85,6 +87,7 @@ __all__ = [
     "Ledger",
     "ReductionInput",
     "TripBasis",
+    "Verification",
     "_allocation",
     "_board",
     "_claim_refund",
@@ -117,4 +120,5 @@ __all__ = [
     "schedule_in_force",
     "table_of",
     "trip_basis",
+    "verification",
 ]

@@ -18,8 +18,8 @@ from accounts import policy
 from accounts.models import User
 from accounts.scoping import Action
 from audit import services as audit
-from cuakhau.api import check_moment
 from cuakhau.errors import Conflict, InvalidInput, NotFound
+from cuakhau.numbers import check_moment
 from cuakhau.signing import check_signed
 from fees import policy as rules
 from fees import providers
@@ -27,6 +27,7 @@ from fees.choices import (
     AssessmentStatus,
     PaymentRequestStatus,
     ReceiptLineKind,
+    RefundStatus,
 )
 from fees.models import (
     Assessment,
@@ -35,6 +36,7 @@ from fees.models import (
     Receipt,
     ReceiptLine,
     ReceiptSeries,
+    Refund,
 )
 from fees.services.common import CallbackRefused
 from fees.services.ledger import _settle, ledger
@@ -278,3 +280,29 @@ def _allocation(payment: Payment, declaration: Declaration) -> tuple[list[Receip
         lines.append(ReceiptLine(kind=ReceiptLineKind.CREDIT, amount_vnd=remaining))
     unsettled = remaining > 0 or book.credit > 0 or any(c.outstanding < 0 for c in book.charges)
     return lines, unsettled
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public may learn of a receipt (page and API alike): that it exists, its number,
+    day, gate and amount, the fee types it paid, what of it was paid in excess of every charge
+    (held to be refunded), and what has been refunded. Never the payer or the trip."""
+
+    receipt: Receipt
+    fee_types: list[str]
+    excess_vnd: int
+    refunded_vnd: int
+
+
+def verification(receipt: Receipt) -> Verification:
+    lines = list(receipt.lines.all())
+    refunded = sum(
+        r.amount_vnd
+        for r in Refund.objects.filter(payment_id=receipt.payment_id, status=RefundStatus.COMPLETED)
+    )
+    return Verification(
+        receipt=receipt,
+        fee_types=sorted({line.kind for line in lines if line.kind != ReceiptLineKind.CREDIT}),
+        excess_vnd=sum(line.amount_vnd for line in lines if line.kind == ReceiptLineKind.CREDIT),
+        refunded_vnd=refunded,
+    )

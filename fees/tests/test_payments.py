@@ -160,6 +160,18 @@ def test_a_duplicate_payment_is_refunded_as_overpaid(world: World) -> None:
     assert refund.status == RefundStatus.COMPLETED and refund.provider_ref.startswith("DEMO-R-")
     book = services.ledger(declaration)
     assert (book.paid, book.refunded, book.balance, book.credit) == (200_000, 100_000, 0, 0)
+    # Issue 24, finding 9: the page listed "paid in excess" as a fee type the API left out.
+    # Both now give the same facts: no fee type, VND 100,000 paid in excess, refunded.
+    api = Client().get(f"/api/v1/receipt-verifications/{second.token}/").json()
+    assert (api["fee_types"], api["excess_vnd"], api["refunded_vnd"]) == ([], 100_000, 100_000)
+    page = Client().get(f"/fees/v/{second.token}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="verified-excess"' in page and "100.000 ₫" in page
+    assert "Paid in excess, to be refunded" not in page.split('id="verified-excess"')[0]
+    first = Receipt.objects.get(payment__provider_txn_id="BANK-A")
+    api = Client().get(f"/api/v1/receipt-verifications/{first.token}/").json()
+    page = Client().get(f"/fees/v/{first.token}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert api["fee_types"] == ["infrastructure"] and api["excess_vnd"] == 0
+    assert "Infrastructure-use fee" in page and 'id="verified-excess"' not in page
 
 
 def test_a_failed_payment_changes_no_money(world: World) -> None:

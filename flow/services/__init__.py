@@ -88,6 +88,7 @@ from flow.services.withdrawals import Withdrawals, withdrawal_counts
 from flow.services.yard_events import (
     DEVICE_CACHE_SECONDS,
     EXPECTED_STATES,
+    MAX_MISREAD_EDITS,
     DeviceRefused,
     Ingested,
     YardStatus,
@@ -111,6 +112,7 @@ from flow.services.yard_events import (
 __all__ = [
     "DEVICE_CACHE_SECONDS",
     "EXPECTED_STATES",
+    "MAX_MISREAD_EDITS",
     "SYSTEM",
     "CameraInput",
     "DeviceRefused",

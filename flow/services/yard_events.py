@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +20,13 @@ from accounts.models import User
 from accounts.scoping import Action
 from audit import services as audit
 from cuakhau.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from cuakhau.numbers import check_moment
 from cuakhau.signing import check_signed
 from flow import board, yards
 from flow import policy as rules
 from flow.choices import BookingStatus, EventKind, EventStatus
 from flow.models import Booking, Device, PlateEvent, YardVisit
-from flow.plates import Candidate, Read, reconcile
+from flow.plates import Candidate, Read, misread_edits, reconcile
 from flow.services.common import SYSTEM, log
 from gates.models import Gate
 from shipments import services as shipments
@@ -78,6 +79,10 @@ def _read_time(raw: Any, errors: dict[str, list[str]]) -> datetime | None:
     if at is None or timezone.is_naive(at):
         errors["at"] = [_("Give the time of the read with its time zone (ISO 8601).")]
         return None
+    if problem := check_moment(at):  # a +16:00 offset PostgreSQL cannot store
+        errors["at"] = [problem]
+        return None
+    at = at.astimezone(UTC)
     now = timezone.now()
     oldest = now - timedelta(hours=settings.CUAKHAU_DEVICE_READ_MAX_AGE_HOURS)
     latest = now + timedelta(seconds=settings.CUAKHAU_DEVICE_MAX_SKEW_SECONDS)
@@ -476,18 +481,43 @@ def _unmatched_event(actor: User, event_id: int) -> PlateEvent:
     return event
 
 
-def do_correct_event(*, actor: User, event_id: int, reference: str) -> PlateEvent:
-    """An operator resolves an unmatched read by naming the truck it was."""
+#: A correction may name a truck whose plate is within this many character edits of a read
+#: (on the OCR key, look-alike characters merged): a misread. A farther plate is another
+#: truck, assigned only with a written reason.
+MAX_MISREAD_EDITS = 2
+
+
+def do_correct_event(*, actor: User, event_id: int, reference: str, reason: str = "") -> PlateEvent:
+    """An operator resolves an unmatched read by naming the truck it was: one whose plate the
+    camera could have misread, or any expected truck with a reason why."""
     with transaction.atomic():
         event = _unmatched_event(actor, event_id)
-        declaration = Declaration.objects.filter(
-            reference=reference.strip(), gate=event.gate, state__in=EXPECTED_STATES[event.kind]
-        ).first()
+        declaration = (
+            Declaration.objects.filter(
+                reference=reference.strip(),
+                gate=event.gate,
+                state__in=EXPECTED_STATES[event.kind],
+            )
+            .select_related("vehicle")
+            .first()
+        )
         if declaration is None:
             raise InvalidInput(
                 _("No truck expected here has that declaration."),
                 fields={"reference": [_("Give the reference of a truck expected at this gate.")]},
             )
+        distance = misread_edits(event.reads, declaration.vehicle.plate)
+        if distance > MAX_MISREAD_EDITS and not reason.strip():
+            read = ", ".join(str(r.get("plate", "")) for r in event.reads if isinstance(r, dict))
+            problem = _(
+                "Trip %(reference)s is truck %(plate)s, not what the camera read (%(read)s). "
+                "If it is that truck, say why."
+            ) % {
+                "reference": declaration.reference,
+                "plate": declaration.vehicle.plate,
+                "read": read,
+            }
+            raise InvalidInput(problem, fields={"reason": [problem]})
         _apply(
             event,
             declaration.pk,
@@ -502,7 +532,13 @@ def do_correct_event(*, actor: User, event_id: int, reference: str) -> PlateEven
             action="yard_event.corrected",
             obj=event,
             actor=actor,
-            after={"declaration": declaration.reference, "reads": event.reads},
+            after={
+                "declaration": declaration.reference,
+                "plate": declaration.vehicle.plate,
+                "reads": event.reads,
+                "edits_from_read": distance,
+                "reason": reason.strip()[:300],
+            },
         )
     return event
 

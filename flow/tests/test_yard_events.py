@@ -160,20 +160,52 @@ def test_unmatched_reads_wait_for_a_person(world: World, cameras: dict) -> None:
         )
     with pytest.raises(InvalidInput):
         services.do_correct_event(actor=world.yard_hn, event_id=event.pk, reference="NOPE")
+    # Issue 24, finding 1: 30A-999.99 is not a misread of 29C-123.45: assigned only with why.
+    with pytest.raises(InvalidInput) as far:
+        services.do_correct_event(
+            actor=world.yard_hn, event_id=event.pk, reference=declaration.reference
+        )
+    assert "reason" in far.value.fields and "29C-123.45" in far.value.message
+    assert PlateEvent.objects.get().status == EventStatus.UNMATCHED
     services.do_correct_event(
-        actor=world.yard_hn, event_id=event.pk, reference=declaration.reference
+        actor=world.yard_hn,
+        event_id=event.pk,
+        reference=declaration.reference,
+        reason="Plate covered in mud; the driver showed the papers",
     )
     event.refresh_from_db()
     declaration.refresh_from_db()
     assert event.status == EventStatus.CORRECTED and event.resolved_by == world.yard_hn
     assert declaration.state == TruckState.ARRIVED
-    assert AuditEvent.objects.filter(action="yard_event.corrected").exists()
+    corrected = AuditEvent.objects.get(action="yard_event.corrected")
+    assert corrected.after["reason"].startswith("Plate covered")
+    assert corrected.after["edits_from_read"] > services.MAX_MISREAD_EDITS
     other = _post(cameras["gate_in"], [{"plate": "??", "confidence": 0.1}])
     services.process_events()
     services.do_dismiss_event(
         actor=world.yard_hn, event_id=other.json()["id"], reason="Motorbike, not a truck"
     )
     assert PlateEvent.objects.filter(status=EventStatus.UNMATCHED).count() == 0
+
+
+def test_a_misread_plate_is_assigned_without_a_reason(world: World, cameras: dict) -> None:
+    """A read two look-alike characters off (29C-123.45 read as 29C-128.4S, then a digit
+    dropped) is a misread: the operator assigns it without a reason."""
+    declaration = _admitted(world)
+    assert (
+        _post(cameras["gate_in"], [{"plate": "29C-128.4", "confidence": 0.95}]).status_code == 202
+    )
+    services.process_events()
+    event = PlateEvent.objects.get()
+    assert event.status == EventStatus.UNMATCHED
+    services.do_correct_event(
+        actor=world.yard_hn, event_id=event.pk, reference=declaration.reference
+    )
+    declaration.refresh_from_db()
+    assert declaration.state == TruckState.ARRIVED
+    corrected = AuditEvent.objects.get(action="yard_event.corrected")
+    assert corrected.after["edits_from_read"] <= services.MAX_MISREAD_EDITS
+    assert corrected.after["reason"] == ""
 
 
 def test_manual_gate_in_and_out_and_crossing_by_camera(world: World, cameras: dict) -> None:

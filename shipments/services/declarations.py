@@ -178,11 +178,15 @@ def do_create_declaration(*, actor: User, data: DeclarationInput) -> Declaration
         _save_lines(declaration, clean.lines)
         for customs in clean.customs_declarations:
             attach_customs_declaration(trip=declaration, clean=customs, actor=actor, at=now)
+        after = declaration_snapshot(declaration)
+        if clean.weight_confirmed:
+            # The declarant was warned the weight looks like a slip and confirmed it.
+            after["weight_confirmed"] = clean.weight_confirmed
         audit.record(
             action="declaration.created",
             obj=declaration,
             actor=actor,
-            after=declaration_snapshot(declaration),
+            after=after,
             at=now,
         )
         for hook in lifecycle.declared_hooks():

@@ -414,9 +414,29 @@ def test_an_implausible_weight_is_flagged_until_confirmed(world) -> None:  # typ
         data=declaration_input(world, container="40ft", lines=light, confirm_unusual=True),
     )
     assert confirmed.lines.get().weight_kg == 15
+    # The warning the declarant confirmed is recorded with the declaration.
+    from audit.models import AuditEvent
+
+    created = AuditEvent.objects.get(action="declaration.created", object_id=str(confirmed.pk))
+    assert created.after["weight_confirmed"].startswith("15 kg")  # as the declarant saw it
+    # Issue 24, finding 3: without a container, 15 kg of dragon fruit for a whole truck passed
+    # silently. It is flagged the same way.
+    loose = [
+        services.LineInput(
+            commodity="dragon-fruit", weight_kg="15", value_usd="13000", **FRUIT_CODES
+        )
+    ]
+    with pytest.raises(InvalidInput) as no_container:
+        services.do_create_declaration(
+            actor=world.owner,
+            data=declaration_input(world, container="", lines=loose, vehicle_plate="29C-555.01"),
+        )
+    assert "confirm_unusual" in no_container.value.fields
+    assert "15 kg" in no_container.value.fields["lines[0].weight_kg"][0]
     # Usual loads pass without a word.
     assert services.unusual_weight("40ft", [Decimal(18000)]) == ""
-    assert services.unusual_weight("", [Decimal(15)]) == ""
+    assert services.unusual_weight("", [Decimal(15000)]) == ""
+    assert services.unusual_weight("", [Decimal(99)]) != ""
 
 
 def test_the_page_asks_to_confirm_an_implausible_weight(world) -> None:  # type: ignore[no-untyped-def]

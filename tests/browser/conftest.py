@@ -66,9 +66,13 @@ def page(browser: Browser) -> Iterator[Page]:
             violations.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
+    # And no script on it may throw (an eval the policy refused, a handler that broke).
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
     assert not violations, violations
+    assert not errors, errors
 
 
 @pytest.fixture

@@ -101,6 +101,44 @@ def test_declarant_declares_sees_it_listed_and_switches_to_chinese(
     assert shot.stat().st_size > 10_000
 
 
+def test_a_mixed_load_is_declared_line_by_line_under_the_csp(
+    page: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 24: "Thêm dòng hàng" did nothing under the CSP (its index came from an eval). A
+    truck of steel and aluminium is declared in Vietnamese, one goods line each."""
+    base = live_server.url
+    _log_in(page, base, "owner")
+    page.goto(f"{base}/declarations/new/")
+    arrival = timezone.localtime(timezone.now() + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M")
+    page.select_option("#id_direction", "export")
+    page.select_option("#id_gate_route", "huu-nghi/tan-thanh")
+    page.fill("#id_planned_arrival", arrival)
+    page.fill("#id_vehicle_plate", "29C-123.45")
+    page.select_option("#id_driver", str(live_world.owner_driver.pk))
+    page.select_option("#id_origin_province", "86")
+    page.select_option("#id_lines-0-commodity", "hot-rolled-steel")
+    page.fill("#id_lines-0-weight_kg", "15.000")
+    page.fill("#id_lines-0-value_usd", "9.000")
+    page.click("#add-goods-line")
+    expect(page.locator("#goods-lines tr")).to_have_count(2)
+    page.select_option("#id_lines-1-commodity", "aluminium")
+    page.fill("#id_lines-1-weight_kg", "8.500,5")
+    page.fill("#id_lines-1-value_usd", "21.000")
+    page.click("#add-goods-line")
+    expect(page.locator("#goods-lines tr")).to_have_count(3)
+    expect(page.locator("#id_lines-2-commodity")).to_be_visible()  # a third, left empty
+    page.click("button.primary[type=submit]")
+    page.wait_for_url(re.compile(r"/declarations/[0-9]{6}-[A-Z0-9]{6}/$"))
+    lines = Declaration.objects.get().lines.order_by("pk")
+    assert [(line.commodity.code, line.weight_kg, line.value_usd) for line in lines] == [
+        ("hot-rolled-steel", Decimal("15000"), Decimal("9000")),
+        ("aluminium", Decimal("8500.5"), Decimal("21000")),
+    ]
+    expect(page.locator("main")).to_contain_text("Nhôm")
+
+
 def test_visitor_sees_gates_with_todays_hours(page: Page, live_server, live_world: World) -> None:  # type: ignore[no-untyped-def]
     page.goto(live_server.url + "/")
     row = page.locator("tr[data-gate=huu-nghi]")

@@ -40,6 +40,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const main = document.querySelector("main");
   if (main) showFirstError(main);
 });
+// A button that adds a row (a goods line) sends the index of the new row: the rows already in
+// the table it names (data-row-index). Computed here, not in hx-vals="js:…", which needs eval.
+document.addEventListener("htmx:configRequest", (event) => {
+  const source = event.detail.elt;
+  if (!(source instanceof HTMLElement) || !source.dataset.rowIndex) return;
+  const rows = document.querySelectorAll(`${source.dataset.rowIndex} tr`).length;
+  event.detail.parameters.index = String(rows);
+});
 document.addEventListener("htmx:afterSwap", (event) => {
   // With an outerHTML swap the event's target has left the page: look in the page instead.
   const target = event.target;
