@@ -30,6 +30,11 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, blank=True, default=""
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when the board issues a one-time password; cleared when it is changed."),
+    )
 
     class Meta:
         verbose_name = _("user")

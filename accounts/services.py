@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,10 @@ from cuakhau.signing import fingerprint
 
 #: Roles the board may give. Administrators are made in the Django admin by an administrator.
 ASSIGNABLE_ROLES = tuple(role for role in Role if role != Role.ADMIN)
-_USERNAME = re.compile(r"^[\w.@+-]{3,150}$")
+#: Usernames are plain ASCII after NFKC folding: a fullwidth "ｂｏａｒｄ" folds into "board" (and
+#: is taken), and Cyrillic or Greek look-alikes of Latin letters are refused, so nobody can
+#: make an account that reads like another's.
+_USERNAME = re.compile(r"^[A-Za-z0-9.@+_-]{3,150}$")
 
 
 @dataclass
@@ -108,9 +112,11 @@ def do_create_user(*, actor: User, data: UserInput) -> tuple[User, str]:
     """Create a user with a one-time password (returned once, never stored in clear); audited."""
     policy.require(actor, rules.MANAGE_USERS)
     errors: dict[str, list[str]] = {}
-    username = data.username.strip()
+    username = unicodedata.normalize("NFKC", data.username).strip()
     if not _USERNAME.match(username):
-        errors["username"] = [_("3 to 150 letters, digits and . @ + - _ without spaces.")]
+        errors["username"] = [
+            _("3 to 150 Latin letters without accents, digits and . @ + - _, without spaces.")
+        ]
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [_("This username is taken.")]
     enterprise, gates = _clean(data, errors)
@@ -133,6 +139,7 @@ def do_create_user(*, actor: User, data: UserInput) -> tuple[User, str]:
         except ValidationError:  # pragma: no cover - 16 random characters pass every validator
             password = secrets.token_urlsafe(18)
         user.set_password(password)
+        user.must_change_password = True
         user.save()
         user.gates.set(gates)
         audit.record(action="accounts.user_created", obj=user, actor=actor, after=_snapshot(user))
@@ -158,14 +165,28 @@ def do_update_user(*, actor: User, user_id: int, data: UserInput) -> User:
         )
         user.gates.set(gates)
         after = _snapshot(user)
-        if not data.is_active:
-            # A deactivated user's API token stops working at once (not only their sessions).
-            Token.objects.filter(user=user).delete()
         if after != before:
             audit.record(
                 action="accounts.user_changed", obj=user, actor=actor, before=before, after=after
             )
+        rights = ("role", "enterprise", "gates", "active")
+        if any(before.get(k) != after.get(k) for k in rights):
+            # A token carries whatever rights its user has: after a change of role, enterprise
+            # or postings, or a deactivation, the partner system asks the board for a new one
+            # rather than keep rights nobody gave it.
+            _revoke_tokens(actor, user, "rights_changed")
     return user
+
+
+def _revoke_tokens(actor: User, user: User, why: str) -> None:
+    old = Token.objects.filter(user=user).first()
+    if old is None:
+        return
+    before = {"token": fingerprint(old.key)}
+    old.delete()
+    audit.record(
+        action="accounts.token_revoked", obj=user, actor=actor, before=before, after={"why": why}
+    )
 
 
 def do_issue_token(*, actor: User, user_id: int) -> str:
@@ -206,6 +227,33 @@ def do_reset_password(*, actor: User, user_id: int) -> str:
         user = _manageable(actor, user_id)
         password = secrets.token_urlsafe(12)
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
         audit.record(action="accounts.password_reset", obj=user, actor=actor)
+        # Whoever had the account's secrets had its token too.
+        _revoke_tokens(actor, user, "password_reset")
     return password
+
+
+def do_change_own_password(*, user: User, old: str, new: str, again: str) -> None:
+    """A user replaces their password (a one-time one first of all): the old one must be right,
+    the new one typed twice and pass the validators. Audited; never the passwords."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(old):
+        errors["old_password"] = [_("This is not your current password.")]
+    if new != again:
+        errors["new_password2"] = [_("The two new passwords differ.")]
+    elif new == old:
+        errors["new_password1"] = [_("Choose a password other than the one you have.")]
+    else:
+        try:
+            validate_password(new, user)
+        except ValidationError as exc:
+            errors["new_password1"] = list(exc.messages)
+    if errors:
+        raise InvalidInput(_("The password was not changed; see each field."), fields=errors)
+    with transaction.atomic():
+        user.set_password(new)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        audit.record(action="accounts.password_changed", obj=user, actor=user)

@@ -12,6 +12,10 @@ count here, each with its own limit:
   account from many machines.
 
 Each set's failures are scaled to the first limit, so axes' own comparison applies them all.
+
+A successful login forgets only the failures of the username that logged in. axes would
+forget every failure from the address too, so a sprayer who owns one account could log in
+with it between batches of guesses and start each batch afresh.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 
@@ -43,3 +49,11 @@ class LoginThrottleHandler(AxesDatabaseHandler):
             failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
             worst = max(worst, failures * base // max(limit, 1))
         return worst
+
+    def reset_user_attempts(self, request: Any, credentials: dict[str, Any] | None = None) -> int:
+        """After a successful login: this username's failures only, never the address's."""
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _rows = AccessAttempt.objects.filter(username=username).delete()
+        return int(count)

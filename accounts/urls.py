@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("home/", views.role_home, name="role-home"),
+    path("password/", views.password_change, name="password-change"),
     path("users/", views.users, name="accounts-users"),
     path("users/<int:user_id>/", views.user_detail, name="accounts-user"),
 ]

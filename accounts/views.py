@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -214,3 +215,28 @@ def user_detail(request: HtmxHttpRequest, user_id: int) -> HttpResponse:
         ],
     )
     return render(request, "accounts/user_detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HtmxHttpRequest) -> HttpResponse:
+    """Change one's own password; the first page after logging in with a one-time password."""
+    user = actor(request)
+    if request.method == "POST":
+        try:
+            services.do_change_own_password(
+                user=user,
+                old=request.POST.get("old_password", ""),
+                new=request.POST.get("new_password1", ""),
+                again=request.POST.get("new_password2", ""),
+            )
+        except DomainError as exc:
+            return render(
+                request,
+                "accounts/password_change.html",
+                {"error": exc.message, "errors": exc.fields},
+                status=exc.status,
+            )
+        update_session_auth_hash(request, user)  # this session stays signed in
+        return redirect_after_change(request, reverse("role-home"), _("Password changed."))
+    return render(request, "accounts/password_change.html", {"errors": {}})

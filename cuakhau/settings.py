@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A one-time password from the board is changed before anything else.
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     # After the language and the user are known (its 400 page speaks and shows the menu), before
     # any view: NUL, surrogates, control and bidi characters, JSON too deep.
     "cuakhau.inputguard.InputGuardMiddleware",

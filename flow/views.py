@@ -214,7 +214,11 @@ def _console(request: HttpRequest, gate: Gate, error: DomainError | None = None)
                     key=lambda c: c.rank,
                 )
             ]
-            trips = Declaration.objects.in_bulk(ids)
+            trips = (
+                Declaration.objects.select_related("route")
+                .prefetch_related("lines__commodity")
+                .in_bulk(ids)
+            )
             context["trip_choices"] = [trips[pk] for pk in ids if pk in trips]
     return render(request, "flow/yard.html", context, status=error.status if error else 200)
 

@@ -157,6 +157,67 @@ def test_deactivating_a_user_stops_their_token_too(world: World) -> None:
     assert Client(HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/declarations/").status_code == 401
 
 
+def test_a_change_of_rights_or_a_password_reset_revokes_the_token(world: World) -> None:
+    """Issue 24, finding 8: a token survived a role change (gaining the new role's rights) and
+    a password reset. Either now revokes it, audited with why; a change of name keeps it."""
+    key = services.do_issue_token(actor=world.board, user_id=world.customs_hn.pk)
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/checks/").status_code == 200
+    same_rights = services.UserInput(
+        role="customs", full_name="Hải quan Hữu Nghị", gates=["huu-nghi"], is_active=True
+    )
+    services.do_update_user(actor=world.board, user_id=world.customs_hn.pk, data=same_rights)
+    assert api.get("/api/v1/checks/").status_code == 200
+    services.do_update_user(
+        actor=world.board,
+        user_id=world.customs_hn.pk,
+        data=services.UserInput(role="board", full_name="Hải quan Hữu Nghị", is_active=True),
+    )
+    assert api.get("/api/v1/checks/").status_code == 401
+    revoked = AuditEvent.objects.get(action="accounts.token_revoked")
+    assert revoked.after == {"why": "rights_changed"}
+    key = services.do_issue_token(actor=world.board, user_id=world.owner.pk)
+    services.do_reset_password(actor=world.board, user_id=world.owner.pk)
+    assert Client(HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/declarations/").status_code == 401
+    assert AuditEvent.objects.filter(
+        action="accounts.token_revoked", after__why="password_reset"
+    ).exists()
+
+
 def test_users_are_searchable(world: World) -> None:
     html = _board_client(world).get("/accounts/users/?role=customs&gate=chi-ma").content.decode()
     assert world.customs_cm.username in html and world.customs_hn.username not in html
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "оwner2",  # the first letter is Cyrillic
+        "bоard",  # a Cyrillic o
+        "ｏｗｎｅｒ",  # fullwidth: folds into "owner", which is taken
+        "nguyễn.an",  # accented letters read like others
+    ],
+)
+def test_look_alike_usernames_are_refused(world: World, username: str) -> None:
+    """Issue 24, finding 8: the board's user form accepted Cyrillic and fullwidth usernames
+    that read like another user's."""
+    with pytest.raises(InvalidInput) as refused:
+        services.do_create_user(
+            actor=world.board,
+            data=services.UserInput(
+                username=username,
+                full_name="X",
+                role="declarant",
+                enterprise=world.owner_enterprise.pk,
+            ),
+        )
+    assert "username" in refused.value.fields
+    services.do_create_user(
+        actor=world.board,
+        data=services.UserInput(
+            username="nguyen.an",
+            full_name="Nguyễn An",
+            role="declarant",
+            enterprise=world.owner_enterprise.pk,
+        ),
+    )

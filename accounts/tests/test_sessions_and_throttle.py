@@ -40,6 +40,34 @@ def test_spraying_from_one_address_across_users_is_throttled(world: World) -> No
     assert ok.status_code == 302
 
 
+def test_a_sprayers_own_login_does_not_reset_the_address_count(world: World) -> None:
+    """Issue 24, finding 8: a sprayer who owns one account logged in with it between batches
+    of guesses, which reset the address's count (76 guesses from one address, none refused)."""
+    sprayer = Client()
+    users = ["outsider", "board", "yard_hn", "customs_hn", "guard_hn"]
+    answers = []
+    for _batch in range(4):  # 4 batches of 5 guesses = 20, the address limit
+        answers += [_fail(sprayer, user, "203.0.113.66") for user in users]
+        own = Client().post(
+            "/accounts/login/",
+            {"username": "owner", "password": PASSWORD},
+            REMOTE_ADDR="203.0.113.66",
+        )
+        answers.append(own.status_code)
+    assert 429 in answers, answers
+    # The owner's own failures are forgotten by its login, from anywhere.
+    honest = Client()
+    assert _fail(honest, "owner", "192.0.2.50") == 200
+    ok = honest.post(
+        "/accounts/login/", {"username": "owner", "password": PASSWORD}, REMOTE_ADDR="192.0.2.50"
+    )
+    assert ok.status_code == 302
+    from axes.models import AccessAttempt
+
+    assert not AccessAttempt.objects.filter(username="owner").exists()
+    assert AccessAttempt.objects.filter(ip_address="203.0.113.66").exists()
+
+
 def test_one_user_guessed_from_many_addresses_is_throttled(world: World) -> None:
     client = Client()
     statuses = [_fail(client, "board", f"198.51.100.{i}") for i in range(1, 10)]

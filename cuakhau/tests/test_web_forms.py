@@ -248,6 +248,7 @@ NOT_FORMS = {
     "accounts/login/": "the login form (tested in test_web.py and accounts/tests)",
     "accounts/logout/": "logs out the caller only",
     "accounts/home/": "redirects to the caller's own work page (accounts/tests)",
+    "accounts/password/": "one's own password, for every signed-in user (accounts/tests)",
     "declarations/<str:reference>/": "the declaration page (test_declaration_page_is_scoped)",
     "declarations/new/line/": "an empty goods-line fragment (GET)",
     "clearance/documents/<int:document_id>/": "document download (API matrix: document file)",

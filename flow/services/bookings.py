@@ -170,6 +170,23 @@ def _bookable(actor: User, reference: str) -> Declaration:
     return declaration
 
 
+def _lock_bookable(declaration: Declaration) -> str:
+    """Lock the trip's row and check, under the lock, that it may still book: its state as it
+    is now (a cancel between the first look and the lock is seen here, not after)."""
+    state = (
+        Declaration.objects.select_for_update()
+        .filter(pk=declaration.pk)
+        .values_list("state", flat=True)
+        .get()
+    )
+    if state not in (TruckState.DECLARED, TruckState.ADMITTED):
+        raise Conflict(
+            _("A declaration that is %s cannot book a slot.") % TruckState(state).label,
+            code="not_bookable",
+        )
+    return str(state)
+
+
 def _check_start(starts_at: datetime | None, declaration: Declaration) -> datetime:
     if starts_at is None:
         raise InvalidInput(
@@ -320,7 +337,8 @@ def do_book(*, actor: User, reference: str, starts_at: datetime | None) -> Booki
     now = timezone.now()
     with transaction.atomic():
         # Declaration first, then slot: the order every path takes (lifecycle effects included).
-        Declaration.objects.select_for_update().get(pk=declaration.pk)
+        # What was read before the lock may have changed (a cancel in between): look again.
+        declaration.state = _lock_bookable(declaration)
         booking = _book_locked(actor=actor, declaration=declaration, starts_at=starts_at, now=now)
         if declaration.state == TruckState.DECLARED:
             shipments.do_transition(
@@ -387,7 +405,7 @@ def do_rebook(*, actor: User, reference: str, starts_at: datetime | None) -> Boo
     starts_at = _check_start(starts_at, declaration)
     now = timezone.now()
     with transaction.atomic():
-        Declaration.objects.select_for_update().get(pk=declaration.pk)
+        declaration.state = _lock_bookable(declaration)
         old = _active_booking(actor, reference)
         _check_cutoff(old, now)
         changes = Booking.objects.filter(

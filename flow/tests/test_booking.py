@@ -360,3 +360,33 @@ def test_the_slot_grid_opens_on_the_planned_arrival(world: World) -> None:
     html = web.get(f"/declarations/{trip.reference}/").content.decode()
     assert 'id="slot-grid"' in html
     assert html.count(" checked>") == 1
+
+
+def test_a_cancel_between_the_look_and_the_lock_is_seen_under_the_lock(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24, finding 4: do_book checked the trip, then locked it; a cancel in between left a
+    cancelled trip holding an active booking and a slot place. The cancel is forced into that
+    gap; the booking is refused and nothing is held."""
+    trip = declare(world)
+    hour = open_hour(trip)
+    first_look = services.bookings._check_start
+
+    def cancel_meanwhile(starts_at, declaration):  # type: ignore[no-untyped-def]
+        shipments.do_transition(
+            declaration_id=declaration.pk,
+            transition="cancel",
+            actor=world.owner,
+            reason="sold at home",
+        )
+        return first_look(starts_at, declaration)
+
+    monkeypatch.setattr(services.bookings, "_check_start", cancel_meanwhile)
+    with pytest.raises(Conflict) as refused:
+        services.do_book(actor=world.owner, reference=trip.reference, starts_at=hour)
+    assert refused.value.code == "not_bookable"
+    trip.refresh_from_db()
+    assert trip.state == TruckState.CANCELLED
+    assert not Booking.objects.filter(status=BookingStatus.ACTIVE).exists()
+    assert not Slot.objects.filter(booked_standard__gt=0).exists()
+    assert not Slot.objects.filter(booked_green__gt=0).exists()

@@ -377,11 +377,15 @@ def test_the_yard_console_offers_the_trips_to_choose_from(world: World) -> None:
     page = web.post(
         "/flow/yard/huu-nghi/action/",
         {"action": "record", "kind": "gate_in", "plate": "29C-123.45"},
+        HTTP_ACCEPT_LANGUAGE="vi",
     )
     assert page.status_code == 400
     html = page.content.decode()
     assert 'id="trip-choices"' in html
     assert all(t.reference in html for t in trips)
+    # Issue 24, finding 1: each choice says its direction, road and goods, not only its number.
+    choices = html.split('id="trip-choices"')[1].split("</fieldset>")[0]
+    assert "Xuất khẩu" in choices and "Tân Thanh" in choices and "Thanh long" in choices
     assert 'value="29C-123.45"' in html
     done = web.post(
         "/flow/yard/huu-nghi/action/",

@@ -43,6 +43,14 @@ def test_driver_and_public_pages_fit_a_phone(
     trip = walk_to(declare(live_world), live_world, TruckState.ADMITTED)
     phone.goto(f"{base}/flow/board/")
     _no_sideways_scroll(phone)
+    # Issue 24, finding 8: the board's figures were in a sideways scroller; its lanes stack,
+    # each figure beside its header, all of them on the screen.
+    lanes = phone.locator("#gate-huu-nghi table.stack")
+    assert lanes.evaluate("t => t.scrollWidth <= t.clientWidth"), "the lanes scroll sideways"
+    queue = phone.locator('#gate-huu-nghi tr[data-flow="exit"] td.lane-queue')
+    expect(queue).to_be_visible()
+    box = queue.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390, box
     header = phone.locator("header.topbar").bounding_box()
     assert header is not None and header["height"] < 844 * 0.2, header
     # The menu is behind a button, and opens.
@@ -70,3 +78,18 @@ def test_driver_and_public_pages_fit_a_phone(
         phone.goto(f"{base}{url}")
         _no_sideways_scroll(phone)
     screenshot(phone, "phone-driver-trip")
+
+
+def test_the_yard_console_fits_a_phone(
+    phone: Page,
+    live_server,
+    live_world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 24, finding 8: the yard console was 918 px wide on a 390 px phone."""
+    base = live_server.url
+    walk_to(declare(live_world), live_world, TruckState.ARRIVED)
+    _log_in(phone, base, "yard_hn")
+    phone.goto(f"{base}/flow/yard/huu-nghi/")
+    expect(phone.locator("#in-yard")).to_have_text("1")
+    _no_sideways_scroll(phone)
+    screenshot(phone, "phone-yard")
