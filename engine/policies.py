@@ -193,7 +193,7 @@ class _General:
         self.origin: list[list[tuple[int, int]]] = [[] for _ in range(gates)]
         self.occupancy = [0] * yards
         self.committed = [0] * gates  # assigned to the gate and not crossed (diversion estimates)
-        self.quota = [math.inf] * yards
+        self.quota = [math.inf] * gates  # trucks each gate may still admit today
         self.pending: list[list[int]] = [[] for _ in range(horizon + 1)]
         self.open_slots_seen = [0] * gates
         eligible = np.ceil(scenario.ready_hour).astype(np.int64)
@@ -211,13 +211,7 @@ class _General:
                 if not self.gone[i]:
                     self._decide(i, h)
             if self.admission and h % 24 == 0:
-                # Each yard takes today what it has room for plus what its gates clear today.
-                today = [0] * len(self.yard_cap)
-                for g in gates:
-                    y = self.yard_of[g]
-                    today[y] += self.cumcap_list[g][min(h + 24, horizon)] - self.cumcap_list[g][h]
-                for y in range(len(self.yard_cap)):
-                    self.quota[y] = self.yard_cap[y] - self.occupancy[y] + today[y]
+                self._set_quotas(h)
             for i in self.pending[h]:
                 if self.gone[i]:
                     continue
@@ -297,6 +291,28 @@ class _General:
         found = int(np.searchsorted(self.cumcap[g], need, side="left"))
         return math.inf if found > self.sc.horizon_hours else float(found - 1)
 
+    def _set_quotas(self, h: int) -> None:
+        """At the start of each day each gate may admit what it clears today plus its share of
+        its yard's free places, shared in proportion to what each gate sharing the yard clears
+        today. A gate alone in its yard admits ``room + today``; in a shared yard a blocked lane
+        (exits closed) cannot fill the places the other lane's trucks need to cross."""
+        horizon = self.sc.horizon_hours
+        gates = range(len(self.sc.gates))
+        today = [self.cumcap_list[g][min(h + 24, horizon)] - self.cumcap_list[g][h] for g in gates]
+        per_yard = [0] * len(self.yard_cap)
+        members = [0] * len(self.yard_cap)
+        for g in gates:
+            per_yard[self.yard_of[g]] += today[g]
+            members[self.yard_of[g]] += 1
+        for g in gates:
+            y = self.yard_of[g]
+            room = self.yard_cap[y] - self.occupancy[y]
+            if math.isinf(room):
+                self.quota[g] = math.inf
+                continue
+            share = today[g] / per_yard[y] if per_yard[y] else 1 / members[y]
+            self.quota[g] = today[g] + math.floor(room * share)
+
     def _origin_key(self, i: int, h: int) -> tuple[int, int]:
         """Savable perishables first by deadline, then the rest first come, first served."""
         savable = self.perishable[i] and self.deadline[i] > h
@@ -304,7 +320,7 @@ class _General:
 
     def _admit(self, g: int, h: int) -> None:
         origin, y = self.origin[g], self.yard_of[g]
-        while origin and self.occupancy[y] < self.yard_cap[y] and self.quota[y] > 0:
+        while origin and self.occupancy[y] < self.yard_cap[y] and self.quota[g] > 0:
             key, i = heapq.heappop(origin)
             if self.gone[i]:
                 continue
@@ -315,7 +331,7 @@ class _General:
             if h > came:
                 self.held[i] = float(h - came)
                 self.entry[i] = float(h)
-            self.quota[y] -= 1
+            self.quota[g] -= 1
             self._enter_yard(i, g, h)
 
     def _enter_yard(self, i: int, g: int, h: int) -> None:

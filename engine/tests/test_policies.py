@@ -315,3 +315,33 @@ def test_gates_that_share_a_yard_fill_it_together() -> None:
                 "trucks": trucks,
             }
         )
+
+
+def test_a_blocked_lane_does_not_starve_the_other_in_a_shared_yard() -> None:
+    """Exits are closed, entries clear one an hour, the yard has 3 places: holding at origin
+    keeps the exits out so the entries, which can cross, get in (the exits, admitted first,
+    once filled the yard and no entry crossed)."""
+    gates = [
+        {
+            "id": "road/exit",
+            "yard": "y",
+            "yard_capacity": 3,
+            "capacity": [{"from_hour": 0, "per_hour": 0}],
+        },
+        {
+            "id": "road/entry",
+            "yard": "y",
+            "yard_capacity": 3,
+            "capacity": [{"from_hour": 0, "per_hour": 1}],
+        },
+    ]
+    trucks = [
+        {"id": f"{f}{k}", "ready_hour": 0, "gate": f"road/{f}"}
+        for f in ("exit", "entry")
+        for k in range(4)
+    ]
+    sc = parse_scenario({"horizon_hours": 24, "gates": gates, "trucks": trucks})
+    held = policies.admission(sc)
+    entries = [i for i, t in enumerate(sc.truck_ids) if t.startswith("entry")]
+    assert all(held.cross_hour[i] >= 0 for i in entries), held.cross_hour.tolist()
+    assert yard_occupancy(sc, held).sum(axis=0).max() <= 3
