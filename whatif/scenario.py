@@ -254,11 +254,14 @@ def _day_start(day: date) -> datetime:
 
 
 def live_scenario(start: datetime, horizon_days: int) -> dict[str, Any]:
-    """The baseline: today's live state and what the forecast expects, as a scenario."""
+    """The baseline: today's live state and what the forecast expects, as a scenario. It runs
+    from the current hour to the end of the last day simulated (today and the next
+    ``horizon_days - 1`` days, the days the form's changes may name), so a change "to the last
+    day" covers every hour simulated, whatever the hour the run starts."""
     tz = timezone.get_current_timezone()
     start = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
-    hours = horizon_days * 24
-    end = start + timedelta(hours=hours)
+    end = datetime.combine(start.date() + timedelta(days=horizon_days), time.min, tz)
+    hours = max(1, round((end - start).total_seconds() / 3600))
     gates_out: list[dict[str, Any]] = []
     trucks: list[dict[str, Any]] = []
     forecast_trucks = 0
@@ -374,8 +377,9 @@ def _forecast_trucks(
         day = start.date() + timedelta(days=i)
         extra = max(0, round(float(mean)) - declared[day])
         first = max(0.0, _hour_of(_day_start(day), start))
-        open_hours = [h for h in range(int(first), min(int(first) + 24, days * 24)) if capacity[h]]
-        span = open_hours or list(range(int(first), min(int(first) + 24, days * 24)))
+        last = min(int(first) + 24, len(capacity))
+        open_hours = [h for h in range(int(first), last) if capacity[h]]
+        span = open_hours or list(range(int(first), last))
         if not span:
             continue
         for k in range(extra):

@@ -237,7 +237,10 @@ def test_a_run_goes_through_the_worker_and_its_scenario_gives_the_same_totals(
     assert set(base) == set(var) == set(services.POLICIES)
     # Closing Tân Thanh for the whole horizon: its four trucks never cross.
     assert var["fifo"]["uncrossed"] == base["fifo"]["uncrossed"] + 4
-    assert len(run.result["variant"]["series"]["admission"]["waiting"]) == 72
+    # From the hour the run started to the end of its third day (today and two more).
+    hours = run.baseline["horizon_hours"]
+    assert 48 < hours <= 72
+    assert len(run.result["variant"]["series"]["admission"]["waiting"]) == hours
     web = Client()
     web.force_login(world.board)
     page = web.get(f"/whatif/{run.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
