@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -252,9 +253,13 @@ def _advise_hold(decision: AdmissionDecision) -> int:
     origin and when to come; once per declaration."""
     tz = timezone.get_current_timezone()
     start = datetime.combine(decision.day, datetime.min.time(), tz)
+    # Only the trucks that would wait in the held yard: a full Hữu Nghị yard holds no truck of
+    # the Tân Thanh road, which waits in its own.
+    yard = yards.yard_count(decision.yard)
+    waiting_here = yard.trucks() if yard is not None else Q(gate=decision.gate)
     affected = (
         Declaration.objects.filter(
-            gate=decision.gate,
+            waiting_here,
             flow=decision.flow,
             state=TruckState.DECLARED,
             planned_arrival__gte=start,

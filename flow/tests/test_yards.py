@@ -3,7 +3,7 @@ wait in it (issue 23, "One yard, three numbers")."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -15,6 +15,7 @@ from flow.choices import AdmissionStatus
 from flow.models import AdmissionDecision
 from flow.tests.test_admission_and_call import _yard_days
 from gates.models import CapacityPlan, Yard
+from notifications.models import Notification
 from shipments.choices import TruckState
 from shipments.services import LineInput
 from whatif.scenario import live_scenario
@@ -100,10 +101,23 @@ def test_a_yard_is_held_by_both_directions_together(world: World) -> None:
     first = {d.flow: d for d in decisions if d.day == today and d.yard.code == "huu-nghi-yard"}
     assert first["exit"].status == first["entry"].status == AdmissionStatus.HELD
     assert first["entry"].in_yard == 5 and first["entry"].probability_full >= 0.5
-    # A truck of Tân Thanh's road waits in Tân Thanh's yard: Hữu Nghị's hold is not its hold.
-    tan_thanh = declare(world, vehicle_plate="29C-322.01")
+    # A truck of Tân Thanh's road waits in Tân Thanh's yard: Hữu Nghị's hold is not its hold,
+    # nor is it told to wait at origin; a truck of the gate's own road planned today is.
+    tan_thanh = declare(world, vehicle_plate="29C-322.01", planned_arrival=_today_at(17))
+    own_road = declare(world, vehicle_plate="29C-322.02", route="", planned_arrival=_today_at(17))
     assert yards.yard_of(tan_thanh).code == "tan-thanh-yard"  # type: ignore[union-attr]
     assert not services.decisions_for(tan_thanh).filter(status=AdmissionStatus.HELD).exists()
+    services.plan_admission(gate=gate)
+    told = set(
+        Notification.objects.filter(kind="flow.hold").values_list("declaration_id", flat=True)
+    )
+    assert own_road.pk in told and tan_thanh.pk not in told
+
+
+def _today_at(hour: int) -> datetime:
+    """Later today (or, past that hour, an hour from now): a trip planned for today."""
+    at = timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0)
+    return max(at, timezone.now() + timedelta(hours=1))
 
 
 def test_holding_areas_are_not_part_of_a_yards_count(world: World) -> None:
