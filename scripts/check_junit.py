@@ -24,6 +24,7 @@ def main() -> int:
     browser = [c for c in cases if "tests.browser" in c.get("classname", "")]
     vendor = [c for c in cases if c.get("name") == "test_database_is_the_one_configured"]
     fuzz = [c for c in cases if c.get("classname", "").endswith("test_api_fuzz")]
+    form_fuzz = [c for c in cases if c.get("classname", "").endswith("test_form_fuzz")]
     problems = []
     if not cases:
         problems.append("no test ran")
@@ -37,6 +38,8 @@ def main() -> int:
         problems.append("the browser tests did not run")
     if args.require_fuzz and len(fuzz) < 10:
         problems.append(f"schemathesis ran {len(fuzz)} operations (expected the whole API)")
+    if args.require_fuzz and len(form_fuzz) < 10:
+        problems.append(f"the form fuzzer ran {len(form_fuzz)} forms (expected every form)")
     if args.require_vendor and not vendor:
         problems.append(f"the {args.require_vendor} check did not run")
     print(
