@@ -163,8 +163,11 @@ def render(chart: Chart) -> SafeString:
     every = max(1, math.ceil(n / max(1, int(plot_w // widest))))
     for i, label in enumerate(chart.x_labels):
         if i % every == 0:
+            # Every other label is marked: a phone shows the ticks larger and half as many
+            # (site.css), so they stay readable and do not overlap.
+            odd = " odd" if (i // every) % 2 else ""
             parts.append(
-                f'<text class="tick" x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" '
+                f'<text class="tick x{odd}" x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" '
                 f'text-anchor="middle">{escape(label)}</text>'
             )
     for band in chart.bands:

@@ -47,6 +47,11 @@ def test_driver_and_public_pages_fit_a_phone(
     # each figure beside its header, all of them on the screen.
     lanes = phone.locator("#gate-huu-nghi table.stack")
     assert lanes.evaluate("t => t.scrollWidth <= t.clientWidth"), "the lanes scroll sideways"
+    # Chart ticks readable: at least 7.5 px on the screen (they were about 6 px).
+    tick = phone.locator("#gate-huu-nghi figure.chart text.tick").first
+    expect(tick).to_be_visible()
+    height = tick.evaluate("t => t.getBoundingClientRect().height")
+    assert height >= 7.5, f"chart ticks are {height:.1f} px high on a phone"
     queue = phone.locator('#gate-huu-nghi tr[data-flow="exit"] td.lane-queue')
     expect(queue).to_be_visible()
     box = queue.bounding_box()
