@@ -16,12 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.choices import GATE_ROLES, Role
-from accounts.permissions import EVERY_ROLE, PUBLIC, roles
+from accounts.choices import Role
+from accounts.permissions import PUBLIC, roles
 from cuakhau.api import error_body
 from cuakhau.errors import DomainError, InvalidInput, NotFound
 from cuakhau.requests import actor
 from cuakhau.viewsets import RestrictedReadOnlyViewSet
+from fees import policy as rules
 from fees import providers, reports, services
 from fees.models import (
     Assessment,
@@ -226,7 +227,9 @@ class TripFeesSerializer(serializers.Serializer[Any]):
 class TripFeesView(APIView):
     """A trip's fee, how it was assessed, its charges, payments, refunds and receipts."""
 
-    permission_roles = {"retrieve": roles(Role.DECLARANT, Role.DRIVER, Role.BOARD, GATE_ROLES)}
+    # The fees rule, as the declaration page applies it: customs, quarantine and the border
+    # guard work the checks and do not see what an enterprise paid.
+    permission_roles = {"retrieve": rules.SEE_TRIP_FEES.roles}
 
     @extend_schema(responses=TripFeesSerializer)
     def get(self, request: Request, reference: str) -> Response:
@@ -334,8 +337,8 @@ class ReceiptViewSet(RestrictedReadOnlyViewSet):
     serializer_class = ReceiptSerializer
     lookup_field = "token"
     permission_roles = {
-        "list": EVERY_ROLE,
-        "retrieve": EVERY_ROLE,
+        "list": rules.SEE_TRIP_FEES.roles,
+        "retrieve": rules.SEE_TRIP_FEES.roles,
     }
 
     def base_queryset(self) -> QuerySet[Receipt]:

@@ -244,6 +244,9 @@ def demo_checkout(request: HtmxHttpRequest, request_ref: str) -> HttpResponse:
 @login_required
 @require_GET
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    if not policy.role_allows(actor(request), rules.SEE_TRIP_FEES):
+        # Not a role that sees what a trip paid (the public checks a receipt at /fees/v/).
+        return _refuse(request, 404, _("No such receipt."))
     found = (
         Receipt.objects.restrict(actor(request), Action.VIEW)
         .select_related("declaration__enterprise", "declaration__vehicle", "gate", "payment")

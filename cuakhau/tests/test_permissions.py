@@ -51,6 +51,8 @@ SIGNED_IN = EVERYONE - {"anonymous"}
 STAFF = {"yard_hn", "customs_hn", "quarantine_hn", "guard_hn", "customs_cm", "board"}
 HUU_NGHI_SIDE = {"owner", "yard_hn", "customs_hn", "quarantine_hn", "guard_hn", "board", "driver"}
 REFUSED = {401, 403, 404}
+#: Who sees a Hữu Nghị trip's fees and receipts: its enterprise, its driver, the yard and the board.
+FEE_SEERS = {"owner", "yard_hn", "board", "driver"}
 
 
 @dataclass
@@ -508,7 +510,10 @@ ENDPOINTS = {
             "valid_from": "2026-01-01",
         },
     ),
-    "trip fees": Endpoint("get", lambda w, d: f"/api/v1/trip-fees/{d.reference}/", HUU_NGHI_SIDE),
+    # The fees rule (fees.policy.SEE_TRIP_FEES): customs, quarantine and the border guard do
+    # not see what an enterprise paid (issue 24: the API answered them 200 where the page
+    # refused).
+    "trip fees": Endpoint("get", lambda w, d: f"/api/v1/trip-fees/{d.reference}/", FEE_SEERS),
     "payment request": Endpoint(
         "post",
         lambda w, d: "/api/v1/payments/",
@@ -522,8 +527,10 @@ ENDPOINTS = {
         set(),
         lambda w, p: {"request": "PAY-X", "txn_id": "T", "status": "succeeded"},
     ),
-    "receipts": Endpoint("get", lambda w, d: "/api/v1/receipts/", SIGNED_IN),
-    "receipt": Endpoint("get", lambda w, d: f"/api/v1/receipts/{_receipt(w, d)}/", HUU_NGHI_SIDE),
+    "receipts": Endpoint(
+        "get", lambda w, d: "/api/v1/receipts/", {"owner", "outsider", "yard_hn", "board", "driver"}
+    ),
+    "receipt": Endpoint("get", lambda w, d: f"/api/v1/receipts/{_receipt(w, d)}/", FEE_SEERS),
     "receipt verification": Endpoint(
         "get", lambda w, d: f"/api/v1/receipt-verifications/{_receipt(w, d)}/", EVERYONE
     ),

@@ -358,6 +358,13 @@ def test_the_verification_page_confirms_without_private_data(world: World) -> No
     assert f"/fees/v/{receipt.token}/" in printable.content.decode()
     web.force_login(world.outsider)
     assert web.get(f"/fees/receipts/{receipt.token}/").status_code == 404
+    # Issue 24, finding 5: officers at the gate did not see a trip's fees on its page but read
+    # the receipt (payer, tax code) here. The fees rule now decides both.
+    for officer in (world.customs_hn, world.quarantine_hn, world.guard_hn):
+        web.force_login(officer)
+        assert web.get(f"/fees/receipts/{receipt.token}/").status_code == 404
+    web.force_login(world.yard_hn)
+    assert web.get(f"/fees/receipts/{receipt.token}/").status_code == 200
 
 
 def test_the_demo_checkout_is_for_the_payer_only(world: World) -> None:
