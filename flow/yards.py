@@ -11,7 +11,6 @@ trucks back from the border and are not part of a yard's count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -161,9 +160,3 @@ def yard_of(declaration: Declaration) -> YardCount | None:
         ),
         None,
     )
-
-
-def counted_capacity(yards: Sequence[YardCount]) -> int | None:
-    """The places of the yards that publish a capacity; ``None`` when none does."""
-    known = [y.capacity for y in yards if y.capacity is not None]
-    return sum(known) if known else None
