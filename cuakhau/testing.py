@@ -326,3 +326,27 @@ def run_at_once(jobs: list[Callable[[], object]], *, timeout: float = 120) -> li
         for job in jobs:
             run(job)
     return errors
+
+
+def migrate_to(targets: list[tuple[str, str]]) -> Any:
+    """Migrate the test database to ``targets`` and return the app registry as it stood there
+    (for migration tests; call :func:`migrate_to_latest` afterwards)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return MigrationExecutor(connection).loader.project_state(targets).apps
+
+
+def latest_nodes() -> list[tuple[str, str]]:
+    """The latest migration of every app."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    return list(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def migrate_to_latest() -> None:
+    migrate_to(latest_nodes())

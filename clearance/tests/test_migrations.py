@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from cuakhau.testing import latest_nodes, migrate_to
 
 BEFORE = [("clearance", "0001_initial"), ("shipments", "0003_container_delivery")]
 AFTER = [
@@ -16,16 +16,9 @@ AFTER = [
 ]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> object:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_channels_rules_and_ratings_are_migrated() -> None:
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         at = datetime(2026, 11, 30, 8, tzinfo=UTC)
         Gate = old.get_model("gates", "Gate")
@@ -100,10 +93,9 @@ def test_existing_channels_rules_and_ratings_are_migrated() -> None:
             compliance_classes=["compliant", "priority"],
         )
     finally:
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         # Back to the latest state of every app, as the rest of the suite expects.
-        latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
-        now = _migrate(latest)
+        now = migrate_to(latest_nodes())
     Clearance = new.get_model("clearance", "Clearance")
     Declaration = new.get_model("shipments", "Declaration")
     SelectivityRule = new.get_model("clearance", "SelectivityRule")

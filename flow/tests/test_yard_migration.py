@@ -4,26 +4,18 @@ the board's written ones included, belong to the gate's own yard afterwards."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from cuakhau.testing import migrate_to, migrate_to_latest
 
 BEFORE = [("flow", "0002_overflow_alerts"), ("gates", "0007_yard_capacity_as_of")]
 AFTER = [("flow", "0005_admission_yard_required")]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_decisions_move_to_the_gates_own_yard() -> None:
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Gate = apps.get_model("gates", "Gate")
         Route = apps.get_model("gates", "Route")
@@ -48,9 +40,9 @@ def test_decisions_move_to_the_gates_own_yard() -> None:
                 computed_at=datetime(2026, 11, 30, tzinfo=UTC),
                 override_reason=reason,
             )
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         Decision = apps.get_model("flow", "AdmissionDecision")
         rows = list(Decision.objects.order_by("day").values_list("yard_id", "override_reason"))
         assert rows == [(own.pk, ""), (own.pk, "agreed")]
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

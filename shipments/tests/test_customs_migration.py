@@ -7,22 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from cuakhau.testing import migrate_to, migrate_to_latest
 
 BEFORE = [("shipments", "0007_withdrawal_reason")]
 AFTER = [("shipments", "0010_remove_trip_customs_fields")]
-
-
-def _migrate(targets: list[tuple[str, str]]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
-
-
-def _latest() -> None:
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 def _trips(apps: Any) -> None:
@@ -70,10 +59,10 @@ def _trips(apps: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_trip_numbers_become_customs_declarations_and_come_back() -> None:
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         _trips(old)
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         CustomsDeclaration = new.get_model("shipments", "CustomsDeclaration")
         rows = {
             cd.number: (cd.channel, cd.channel_recorded_at is not None, cd.enterprise.name)
@@ -88,7 +77,7 @@ def test_trip_numbers_become_customs_declarations_and_come_back() -> None:
             "R-RED": "300000000002",
             "R-NOCHANNEL": "300000000003",
         }
-        back = _migrate(BEFORE)
+        back = migrate_to(BEFORE)
         Declaration = back.get_model("shipments", "Declaration")
         assert {
             d.reference: (d.customs_declaration_number, d.customs_channel)
@@ -99,15 +88,15 @@ def test_trip_numbers_become_customs_declarations_and_come_back() -> None:
             "R-NONE": ("", ""),
         }
     finally:
-        _latest()
+        migrate_to_latest()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_going_back_refuses_what_the_old_shape_cannot_store() -> None:
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         _trips(old)
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         Declaration = new.get_model("shipments", "Declaration")
         CustomsDeclaration = new.get_model("shipments", "CustomsDeclaration")
         Link = new.get_model("shipments", "CustomsDeclarationTrip")
@@ -116,6 +105,6 @@ def test_going_back_refuses_what_the_old_shape_cannot_store() -> None:
         second = Declaration.objects.get(reference="R-NONE")
         Link.objects.create(customs_declaration=shared, trip=second, added_at=second.created_at)
         with pytest.raises(RuntimeError, match="cannot store"):
-            _migrate(BEFORE)
+            migrate_to(BEFORE)
     finally:
-        _latest()
+        migrate_to_latest()
